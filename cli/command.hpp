@@ -1,0 +1,23 @@
+#pragma once
+// What every btctl subcommand receives, and the exit codes of shared/RPC.md.
+#include <string>
+#include <vector>
+
+namespace btd::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitError = 1,        // the daemon (or the operation) failed; message on stderr
+  kExitUsage = 2,
+  kExitUnreachable = 3,  // cannot reach the daemon
+};
+
+struct GlobalOptions {
+  std::string socket;  // empty: resolve as RPC.md says
+  bool json = false;
+};
+
+int run_info(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_create(const GlobalOptions& global, const std::vector<std::string>& args);
+
+}  // namespace btd::cli

@@ -1,0 +1,90 @@
+// btctl: the command line over btd's RPC socket, plus `info` and `create`, which need no daemon.
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/command.hpp"
+
+namespace {
+
+using btd::cli::GlobalOptions;
+
+constexpr const char* kUsage =
+    "usage: btctl [--socket PATH] [--json] COMMAND ...\n"
+    "\n"
+    "commands that need no daemon:\n"
+    "  info FILE.torrent                    show a torrent's name, info-hash, size, files, trackers\n"
+    "  create PATH -o OUT.torrent [--tracker URL]... [--piece-size BYTES] [--private]\n"
+    "                                       make a v1 .torrent from a file or directory\n"
+    "\n"
+    "options:\n"
+    "  --socket PATH   the daemon's RPC socket (default: $BTD_SOCKET, $XDG_RUNTIME_DIR/btd/rpc.sock,\n"
+    "                  /run/btd/rpc.sock)\n"
+    "  --json          print results as JSON for scripts\n"
+    "  --help, --version\n"
+    "\n"
+    "exit codes: 0 ok, 1 error, 2 bad usage, 3 cannot reach the daemon\n";
+
+using Runner = int (*)(const GlobalOptions&, const std::vector<std::string>&);
+
+const std::map<std::string, Runner>& commands() {
+  static const std::map<std::string, Runner> table = {
+      {"info", &btd::cli::run_info},
+      {"create", &btd::cli::run_create},
+  };
+  return table;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  GlobalOptions global;
+  int i = 1;
+  // Global options come before the command; the command parses the rest.
+  for (; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--json") {
+      global.json = true;
+    } else if (a == "--socket" && i + 1 < argc) {
+      global.socket = argv[++i];
+    } else if (a.rfind("--socket=", 0) == 0) {
+      global.socket = a.substr(std::strlen("--socket="));
+    } else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return btd::cli::kExitOk;
+    } else if (a == "--version") {
+      std::cout << "btctl " << BTD_VERSION << "\n";
+      return btd::cli::kExitOk;
+    } else if (!a.empty() && a[0] == '-') {
+      std::cerr << "btctl: unknown option " << a << "\n" << kUsage;
+      return btd::cli::kExitUsage;
+    } else {
+      break;
+    }
+  }
+  if (i >= argc) {
+    std::cerr << kUsage;
+    return btd::cli::kExitUsage;
+  }
+  const std::string name = argv[i];
+  std::vector<std::string> rest(argv + i + 1, argv + argc);
+  // `--json` is also accepted after the command, where scripts tend to put it.
+  for (auto it = rest.begin(); it != rest.end();) {
+    if (*it == "--json") {
+      global.json = true;
+      it = rest.erase(it);
+    } else if (*it == "--") {
+      break;
+    } else {
+      ++it;
+    }
+  }
+  auto cmd = commands().find(name);
+  if (cmd == commands().end()) {
+    std::cerr << "btctl: unknown command \"" << name << "\"\n" << kUsage;
+    return btd::cli::kExitUsage;
+  }
+  return cmd->second(global, rest);
+}
