@@ -167,3 +167,17 @@ TEST_CASE("a long stream in small reads keeps the buffer bounded") {
   CHECK(frames == 2000);
   CHECK(d.buffer_capacity() <= 64 * 1024);
 }
+
+TEST_CASE("popped views stay valid until the next feed") {
+  FrameDecoder d;
+  d.feed("\0\0\0\x02" "ab" "\0\0\0\x03" "cde"s);
+  auto a = d.pop();
+  auto b = d.pop();
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(a->has_value());
+  REQUIRE(b->has_value());
+  CHECK(**a == "ab");
+  CHECK(**b == "cde");
+  CHECK(d.unconsumed().empty());
+}
