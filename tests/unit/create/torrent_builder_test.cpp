@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/bencode/decoder.hpp"
+#include "core/metainfo/metainfo.hpp"
 #include "core/util/hex.hpp"
 
 using namespace btd;
@@ -198,4 +199,65 @@ TEST_CASE("finish() fails unless exactly total_size bytes were fed") {
   auto l = long_feed.finish();
   REQUIRE_FALSE(l.ok());
   CHECK(l.error().message.find("got 11 bytes") != std::string::npos);
+}
+
+// What we create we must be able to load: same bounds, and core/metainfo reads back every field.
+static_assert(kMaxCreatePieceLength == kMaxPieceLength);
+static_assert(kMaxCreatePieceCount == kMaxPieceCount);
+static_assert(kMaxCreateTotalSize == kMaxTotalSize);
+static_assert(kMinCreatePieceLength == kMinUsualPieceLength);
+
+TEST_CASE("created torrents round-trip through parse_metainfo") {
+  CreateOptions o;
+  o.name = "dir";
+  o.piece_length = kPiece;
+  o.files = {CreateFile{{"z.txt"}, 10000}, CreateFile{{"sub", "a.dat"}, 30000}};
+  o.tracker_tiers = {{"http://a/ann"}, {"udp://b:80", "udp://c:80"}};
+  o.web_seeds = {"http://seed/"};
+  o.is_private = true;
+  o.comment = "round trip";
+  o.creation_date = 1234567890;
+  const std::string data = payload(40000);
+  const std::string t = build(o, data);
+
+  auto m = parse_metainfo(t);
+  REQUIRE(m.ok());
+  auto doc = bencode::decode(t);
+  REQUIRE(doc.ok());
+  CHECK(m->info_hash == sha1(doc->root().dict_find("info").raw()));
+  CHECK(m->name == "dir");
+  CHECK(m->multi_file);
+  CHECK(m->total_size == 40000);
+  CHECK(m->piece_length == kPiece);
+  CHECK(m->piece_count == 3);
+  CHECK(m->piece_hashes == concat_hashes(data, kPiece));
+  REQUIRE(m->files.size() == 2);
+  CHECK(m->files[0].path == "dir/z.txt");
+  CHECK(m->files[0].size == 10000);
+  CHECK(m->files[0].offset == 0);
+  CHECK(m->files[1].path == "dir/sub/a.dat");
+  CHECK(m->files[1].size == 30000);
+  CHECK(m->files[1].offset == 10000);
+  CHECK(m->trackers == std::vector<std::vector<std::string>>{{"http://a/ann"},
+                                                              {"udp://b:80", "udp://c:80"}});
+  CHECK(m->url_list == std::vector<std::string>{"http://seed/"});
+  CHECK(m->is_private);
+  CHECK(m->comment == "round trip");
+  CHECK(m->created_by == "btd/0.1.0");
+  CHECK(m->creation_date == 1234567890);
+  CHECK(m->warnings.empty());
+
+  const std::string single = build(single_file(5), "hello");
+  auto s = parse_metainfo(single);
+  REQUIRE(s.ok());
+  CHECK_FALSE(s->multi_file);
+  CHECK(s->name == "a.bin");
+  CHECK(s->total_size == 5);
+  REQUIRE(s->files.size() == 1);
+  CHECK(s->files[0].path == "a.bin");
+  CHECK_FALSE(s->is_private);
+  CHECK(s->trackers.empty());
+  auto sdoc = bencode::decode(single);
+  REQUIRE(sdoc.ok());
+  CHECK(s->info_hash == sha1(sdoc->root().dict_find("info").raw()));
 }
