@@ -244,17 +244,17 @@ std::size_t PiecePicker::take_blocks(DownloadingPiece& dp, const PeerView& peer,
 
 std::size_t PiecePicker::pick_blocks(const PeerView& peer, std::size_t max_blocks, TimePoint now,
                                      std::vector<BlockRequest>& out) {
-  std::size_t room = max_blocks;
-  if (peer.snubbed) room = outstanding(peer.id) == 0 ? std::min<std::size_t>(room, 1) : 0;
-  if (room == 0) return 0;
-  const std::size_t before = out.size();
-
   const bool whole_pieces = peer.fast && !peer.snubbed;
   if (!whole_pieces) {
     // A peer that slowed down (or was snubbed) must not keep others off its pieces.
     for (DownloadingPiece& dp : downloading_)
       if (dp.owner == peer.id) dp.owner.reset();
   }
+
+  std::size_t room = max_blocks;
+  if (peer.snubbed) room = outstanding(peer.id) == 0 ? std::min<std::size_t>(room, 1) : 0;
+  if (room == 0) return 0;
+  const std::size_t before = out.size();
 
   if (peer.snubbed) {
     // One block at a time, never a 'now' block while anyone else could serve it, never a
