@@ -14,7 +14,6 @@
 namespace btd::cli {
 namespace {
 
-constexpr std::int64_t kMaxTorrentFileBytes = 64ll << 20;
 
 std::vector<std::string> flat_trackers(const Metainfo& m) {
   std::vector<std::string> out;
@@ -94,7 +93,7 @@ int run_info(const GlobalOptions& global, const std::vector<std::string>& words)
     return kExitUsage;
   }
   const std::string& path = args.positional()[0];
-  auto bytes = read_file(path, kMaxTorrentFileBytes);
+  auto bytes = read_file(path, static_cast<std::int64_t>(kMaxTorrentFileBytes));
   if (!bytes) {
     std::cerr << "btctl: " << bytes.error().message << "\n";
     return kExitError;

@@ -74,3 +74,24 @@ class TempDirTest(unittest.TestCase):
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
         self.procs.append(p)
         return p
+
+
+def bencode(value, sort_keys=True):
+    """Minimal bencoder for test fixtures; sort_keys=False writes dict keys in the given order
+    so tests can build non-canonical (hostile) torrents."""
+    if isinstance(value, bool):
+        value = int(value)
+    if isinstance(value, int):
+        return b"i%de" % value
+    if isinstance(value, str):
+        value = value.encode()
+    if isinstance(value, bytes):
+        return b"%d:%s" % (len(value), value)
+    if isinstance(value, list):
+        return b"l" + b"".join(bencode(v, sort_keys) for v in value) + b"e"
+    if isinstance(value, dict):
+        items = [(k.encode() if isinstance(k, str) else k, v) for k, v in value.items()]
+        if sort_keys:
+            items.sort()
+        return b"d" + b"".join(bencode(k) + bencode(v, sort_keys) for k, v in items) + b"e"
+    raise TypeError(type(value))

@@ -54,7 +54,7 @@ def transmission_view(torrent_path):
     out = run(["transmission-show", torrent_path]).stdout
     info_hash = re.search(r"^\s*Hash:\s*([0-9a-f]{40})\s*$", out, re.M).group(1)
     files_section = out.split("FILES", 1)[1]
-    names = sorted(m.group(1) for m in re.finditer(r"^\s{2}(.+?) \([^)]*\)\s*$", files_section, re.M))
+    names = sorted(m.group(1) for m in re.finditer(r"^  (\S.*?) \([^)]*\)[ \t]*$", files_section, re.M))
     private = "Private torrent" in out
     return {"id": info_hash, "names": names, "private": private}
 
@@ -94,19 +94,21 @@ class ForeignTorrentsTest(TempDirTest):
         self.single = self.path("single.bin")
         write_file(self.single, pattern_bytes(7 * PIECE + 123, 9))
 
-    def assert_same_as_libtorrent(self, torrent):
+    def assert_same_as_libtorrent(self, torrent, also_transmission=True):
         ours, raw = btctl_view(torrent)
         theirs = lt_view(torrent)
         self.assertEqual(ours, theirs)
-        tr = transmission_view(torrent)
-        self.assertEqual(ours["id"], tr["id"])
+        if also_transmission:
+            tr = transmission_view(torrent)
+            self.assertEqual(ours["id"], tr["id"])
+            self.assertEqual(tr["names"], sorted(f["path"] for f in raw["files"]))
         return raw
 
     def test_mktorrent_multi_and_single(self):
         for src in (self.multi, self.single):
             with self.subTest(src=src):
                 out = self.path(os.path.basename(src) + ".mk.torrent")
-                run(["mktorrent", "-l", "14", "-a", "http://127.0.0.1:6969/announce",
+                run(["mktorrent", "-l", "15", "-a", "http://127.0.0.1:6969/announce",
                      "-c", "made by mktorrent", "-o", out, src])
                 raw = self.assert_same_as_libtorrent(out)
                 self.assertEqual(raw["trackers"], [["http://127.0.0.1:6969/announce"]])
@@ -140,7 +142,9 @@ class ForeignTorrentsTest(TempDirTest):
         # libtorrent 2's default is a hybrid v1+v2 torrent with BEP 47 pad files between files.
         out = self.path("hybrid.torrent")
         lt_create(self.multi, out, 0)
-        raw = self.assert_same_as_libtorrent(out)
+        # transmission 3.00 predates BEP 52 and cannot read hybrid torrents: libtorrent is the
+        # reference here.
+        raw = self.assert_same_as_libtorrent(out, also_transmission=False)
         self.assertTrue(raw["hybrid"])
         self.assertGreater(raw["pad_files"], 0)
 

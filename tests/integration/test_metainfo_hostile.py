@@ -1,0 +1,86 @@
+"""Hostile .torrent files are refused by `btctl info` with exit code 1 and a message that
+names the problem; nothing is written anywhere."""
+import os
+import unittest
+
+from harness import TempDirTest, bencode, btctl
+
+P = 16384
+
+
+def multi(paths, name="t"):
+    files = [{"length": 1000, "path": p} for p in paths]
+    n = (1000 * len(files) + P - 1) // P
+    return bencode({"info": {"name": name, "piece length": P, "pieces": b"\0" * 20 * n, "files": files}})
+
+
+def single(length, piece=P, pieces=None, name="t"):
+    n = (length + piece - 1) // piece if piece > 0 else 1
+    return bencode({"info": {"name": name, "piece length": piece, "length": length,
+                             "pieces": b"\0" * 20 * n if pieces is None else pieces}})
+
+
+CASES = {
+    # path traversal in every form
+    "dotdot": (multi([["..", "..", "etc", "passwd"]]), "file path escapes download dir: ../../etc/passwd"),
+    "dotdot_middle": (multi([["a", "..", "..", "x"]]), "escapes download dir"),
+    "absolute": (multi([["", "etc", "passwd"]]), "file path is absolute: /etc/passwd"),
+    "nul": (multi([["a\0b"]]), "NUL byte"),
+    "name_dotdot": (single(1000, name=".."), "info.name: file path escapes download dir: .."),
+    "collide": (multi([["a\x01"], ["a\x02"]]), "two files collide after sanitizing: t/a_"),
+    # sizes and pieces
+    "truncated_pieces": (single(100000, pieces=b"\0" * 41), "info.pieces length 41 is not a multiple of 20"),
+    "count_mismatch": (single(100000, pieces=b"\0" * 20), "info.pieces lists 1 piece hashes"),
+    "piece_length_0": (single(1000, piece=0, pieces=b"\0" * 20), "piece length 0 must be positive"),
+    "piece_length_2_40": (single(1000, piece=2 ** 40, pieces=b"\0" * 20), "larger than the 512 MiB limit"),
+    "total_2_63": (single(2 ** 63 - 1, pieces=b"\0" * 20), "overflows the torrent's total size"),
+    # bencoding
+    "huge_int": (b"d4:infod6:lengthi99999999999999999999999e4:name1:t12:piece lengthi16384e6:pieces20:"
+                 + b"\0" * 20 + b"ee", "integer does not fit in 64 bits at byte 16"),
+    "deep": (b"d7:comment" + b"l" * 101 + b"e" * 101 + b"4:info" + single(1000)[7:-1] + b"e",
+             "nesting deeper than 100"),
+    "unsorted_keys": (bencode({"info": {"piece length": P, "name": "t", "length": 10, "pieces": b"\0" * 20}},
+                              sort_keys=False), "dict keys not sorted"),
+    "duplicate_keys": (b"d4:infod6:lengthi10e6:lengthi10e4:name1:t12:piece lengthi16384e6:pieces20:"
+                       + b"\0" * 20 + b"ee", "duplicate dict key \"length\""),
+    "not_bencode": (b"hello world", "unexpected character 'h' at byte 0"),
+    "truncated_file": (single(1000)[:-10], "bencode"),
+    "no_info": (bencode({"announce": "x"}), "no info dict"),
+    "v2_only": (bencode({"info": {"name": "t", "piece length": P, "meta version": 2,
+                                  "file tree": {"a": {"": {"length": 10, "pieces root": b"\0" * 32}}}}}),
+                "v2-only torrents (BEP 52) are not supported"),
+}
+
+
+class HostileTorrentTest(TempDirTest):
+    def test_each_hostile_torrent_is_refused_with_a_clear_message(self):
+        for name, (data, expected) in CASES.items():
+            with self.subTest(case=name):
+                path = self.path(name + ".torrent")
+                with open(path, "wb") as f:
+                    f.write(data)
+                before = sorted(os.listdir(self.tmp))
+                p = btctl("info", path, check=False)
+                self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+                self.assertIn(expected, p.stderr)
+                self.assertEqual(p.stdout, "")
+                self.assertEqual(sorted(os.listdir(self.tmp)), before)
+
+    def test_a_sane_torrent_next_to_them_is_accepted(self):
+        path = self.path("ok.torrent")
+        with open(path, "wb") as f:
+            f.write(single(100000))
+        p = btctl("--json", "info", path)
+        self.assertIn('"pieces": 7', p.stdout)
+
+    def test_oversized_file_is_refused_before_reading(self):
+        path = self.path("big.torrent")
+        with open(path, "wb") as f:
+            f.truncate(64 * 1024 * 1024 + 1)
+        p = btctl("info", path, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("more than the limit", p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
