@@ -4,6 +4,7 @@
 #include <cassert>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -33,6 +34,12 @@ class [[nodiscard]] RpcResult {
  public:
   RpcResult(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit on purpose
   RpcResult(RpcError error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
+  // So a handler can `return count;` for an RpcResult<Json>.
+  template <class U>
+    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
+             !std::is_same_v<std::remove_cvref_t<U>, RpcError> &&
+             !std::is_same_v<std::remove_cvref_t<U>, RpcResult>)
+  RpcResult(U&& value) : v_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT
 
   bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }

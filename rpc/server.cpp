@@ -1,5 +1,7 @@
 #include "rpc/server.hpp"
 
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -115,12 +117,31 @@ void on_read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t*) {
   if (auto server = c->server.lock()) server->on_read(c, nread);
 }
 
+bool peer_gone(Connection* c) {
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&c->pipe), &fd) != 0) return false;
+  pollfd p{fd, 0, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) != 0;
+}
+
 void on_write_cb(uv_write_t* req, int status) {
   std::unique_ptr<WriteRequest> w(static_cast<WriteRequest*>(req->data));
   if (auto server = w->server.lock()) server->on_write_done(w->connection, w->data.size(), status);
 }
 
 Error io_error(std::string message) { return Error(Errc::io_error, std::move(message)); }
+
+// A client hanging up must cost one connection, not the process. Leaves a handler the
+// application installed alone.
+void ignore_sigpipe() {
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGPIPE, &ignore, nullptr);
+  }
+}
 
 std::string errno_text(int err) { return std::strerror(err); }
 
@@ -203,7 +224,13 @@ void UnixSocketServer::Impl::accept() {
 void UnixSocketServer::Impl::on_read(Connection* c, ssize_t nread) {
   if (c->closing || nread == 0) return;
   if (nread == UV_EOF) {
-    // The client may half-close after its last request (printf ... | socat): answer, then close.
+    // The client may half-close after its last request (printf ... | socat): answer, then
+    // close. A client that closed completely (POLLHUP) is dropped at once, so its unanswered
+    // requests do not keep the connection open.
+    if (peer_gone(c)) {
+      close_connection(c);
+      return;
+    }
     c->input_done = true;
     if (auto rest = c->framer.take_partial()) handle_line(c, *rest);
   } else if (nread < 0) {
@@ -367,6 +394,7 @@ Result<void> UnixSocketServer::listen(const std::string& path) {
   if (impl_->closed) return io_error("cannot listen on " + path + ": the RPC server is closed");
   if (impl_->listener) return io_error("cannot listen on " + path + ": already listening on " + impl_->path);
   if (path.empty()) return io_error("cannot listen: empty RPC socket path");
+  ignore_sigpipe();
   if (path.size() >= sizeof(sockaddr_un::sun_path)) {
     return io_error("RPC socket path is too long (" + std::to_string(path.size()) + " bytes, at most " +
                     std::to_string(sizeof(sockaddr_un::sun_path) - 1) + "): " + path);
@@ -408,6 +436,7 @@ Result<void> UnixSocketServer::listen_fd(int fd) {
   std::string what = "inherited fd " + std::to_string(fd);
   if (impl_->closed) return io_error("cannot listen on " + what + ": the RPC server is closed");
   if (impl_->listener) return io_error("cannot listen on " + what + ": already listening");
+  ignore_sigpipe();
   auto* l = new Listener;
   l->pipe.data = l;
   l->server = impl_;

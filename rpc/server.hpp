@@ -6,6 +6,9 @@
 // Lifetimes follow libuv's rule: handle memory is freed only in close callbacks. Callbacks and
 // responders refer to connections by id, so an answer for a client that has gone is dropped.
 // Single-threaded: every method must be called on the loop's thread.
+//
+// libuv writes with write(2), so a client that disconnects would raise SIGPIPE and kill the
+// daemon; listen() and listen_fd() therefore set SIGPIPE to SIG_IGN if it is still SIG_DFL.
 #include <cstddef>
 #include <cstdint>
 #include <functional>
