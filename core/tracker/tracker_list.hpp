@@ -41,6 +41,8 @@ struct TrackerStatus {
   std::optional<std::int64_t> next_announce_ms;  // set on the tracker the next round starts with
 };
 
+// The caller fills the rest of the AnnounceRequest (counters, left, key); for "stopped" it
+// should ask for no peers (numwant 0).
 struct AnnounceJob {
   std::uint64_t id = 0;
   std::string url;

@@ -15,17 +15,25 @@ UdpAnnounce::Effects UdpAnnounce::start(std::int64_t now_ms) {
   return send_connect(now_ms);
 }
 
+std::uint32_t UdpAnnounce::fresh_transaction_id() {
+  // A repeat of the previous id would let a late duplicate of the previous reply be read as the
+  // answer to the new request; a few draws make that vanishingly unlikely even with a poor RNG.
+  std::uint32_t id = ids_();
+  for (int i = 0; i < 3 && id == transaction_id_ && state_ != State::idle; ++i) id = ids_();
+  return id;
+}
+
 UdpAnnounce::Effects UdpAnnounce::send_connect(std::int64_t now_ms) {
+  transaction_id_ = fresh_transaction_id();
   state_ = State::connecting;
   connection_.reset();
-  transaction_id_ = ids_();
   packet_ = udp::encode_connect(transaction_id_);
   return send_current(now_ms);
 }
 
 UdpAnnounce::Effects UdpAnnounce::send_announce(std::int64_t now_ms) {
+  transaction_id_ = fresh_transaction_id();
   state_ = State::announcing;
-  transaction_id_ = ids_();
   packet_ = udp::encode_announce(connection_->id, transaction_id_, request_);
   return send_current(now_ms);
 }

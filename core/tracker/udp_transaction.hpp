@@ -70,6 +70,7 @@ class UdpAnnounce {
   std::optional<UdpConnection> connection() const noexcept { return connection_; }
 
  private:
+  std::uint32_t fresh_transaction_id();
   Effects send_connect(std::int64_t now_ms);
   Effects send_announce(std::int64_t now_ms);
   Effects send_current(std::int64_t now_ms);

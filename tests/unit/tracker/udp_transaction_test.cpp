@@ -199,3 +199,18 @@ TEST_CASE("IPv6 trackers answer with 18-byte peers") {
   REQUIRE(t.response().peers.size() == 1);
   CHECK(t.response().peers[0] == PeerEndpoint{"::1", 80});
 }
+
+TEST_CASE("a new request never reuses the previous transaction id") {
+  std::vector<std::uint32_t> draws{7, 7, 8};
+  std::size_t next = 0;
+  UdpAnnounce t(request(), {}, [&] { return draws[next++]; });
+  (void)t.start(0);
+  CHECK(t.transaction_id() == 7);
+  auto e = t.on_packet(connect_reply(7, 1), kSecond);
+  CHECK(t.transaction_id() == 8);
+  REQUIRE(e.send);
+  CHECK(*e.send == udp::encode_announce(1, 8, request()));
+  // A late duplicate of the connect reply does not disturb the announce.
+  (void)t.on_packet(connect_reply(7, 1), 2 * kSecond);
+  CHECK(t.state() == UdpAnnounce::State::announcing);
+}
