@@ -426,12 +426,11 @@ BlockReceived PiecePicker::on_block_received(PeerKey peer, const BlockRequest& b
   BlockReceived result;
   if (!geometry_.is_block(block) || have_.get(block.piece)) return result;
   const std::uint32_t i = block.begin / kBlockSize;
+  // Only pieces we have started: a peer sending blocks nobody asked for must not make us
+  // allocate block records (or the caller buffers) for pieces of its choosing. A late answer
+  // to a timed-out request is still taken while its piece is in progress.
   DownloadingPiece* dp = downloading(block.piece);
-  if (dp == nullptr) {
-    // A late answer to a request that timed out or was returned: still useful if wanted.
-    if (priority_[block.piece.get()] == Priority::skip) return result;
-    dp = &start(block.piece, std::nullopt);
-  }
+  if (dp == nullptr) return result;
   const bool was_requester = dp->is_requester(i, peer);
   if (!dp->receive(i, peer, result.cancel)) return result;  // a duplicate we already hold
   if (was_requester) request_done(peer);

@@ -21,7 +21,7 @@ namespace btd {
 
 struct BlockReceived {
   // The bytes are wanted: keep them in the piece's buffer. False for blocks we already hold,
-  // pieces we have or skip, and anything that is not exactly one block.
+  // pieces we have or have not started, and anything that is not exactly one block.
   bool accepted = false;
   // Every block of the piece is in: hash it, then call mark_have or mark_failed.
   bool piece_complete = false;

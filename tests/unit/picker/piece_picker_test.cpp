@@ -475,12 +475,24 @@ TEST_CASE("a snubbed peer leaves 'now' pieces to others unless nothing else is l
   CHECK(pieces_of(pick(picker, v, 4)) == std::vector<std::uint32_t>{4});
 }
 
-TEST_CASE("a block for a piece nobody asked for is taken if still wanted") {
+TEST_CASE("blocks for pieces nobody started are refused") {
   PiecePicker picker(geometry(8), 47);
-  REQUIRE(picker.set_priority(PieceIndex{3}, Priority::skip).ok());
-  CHECK_FALSE(picker.on_block_received(PeerKey{1}, blk(3, 0)).accepted);
-  const BlockReceived r = picker.on_block_received(PeerKey{1}, blk(2, 0));
-  CHECK(r.accepted);
-  CHECK(r.piece_complete);
-  CHECK(pick(picker, peer_with(2, bits("00100000")), 1).empty());
+  CHECK_FALSE(picker.on_block_received(PeerKey{1}, blk(2, 0)).accepted);
+  CHECK(picker.downloading_count() == 0);
+  // The piece is still there to be picked normally.
+  CHECK(pick(picker, peer_with(2, bits("00100000")), 1) == std::vector<BlockRequest>{blk(2, 0)});
+}
+
+TEST_CASE("a late block is taken while its piece is still in progress") {
+  PiecePicker picker(geometry(8, 2), 53);
+  set_have(picker, "11110000");
+  const Bitfield only_4 = bits("00001000");
+  REQUIRE(pick(picker, peer_with(1, only_4), 2, t0).size() == 2);
+  REQUIRE(picker.on_block_received(PeerKey{1}, blk(4, 0)).accepted);
+  REQUIRE(picker.timed_out_requests(t0 + 30s, 20s).size() == 1);  // block 1 is missing again
+  const BlockReceived late = picker.on_block_received(PeerKey{1}, blk(4, 1));
+  CHECK(late.accepted);
+  CHECK(late.piece_complete);
+  CHECK(late.cancel.empty());
+  CHECK(picker.outstanding(PeerKey{1}) == 0);
 }
