@@ -7,7 +7,9 @@
 using namespace btd;
 
 namespace {
-bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
+bool contains(const std::string& s, std::string_view part) {
+  return s.find(part) != std::string::npos;
+}
 }  // namespace
 
 TEST_CASE("short last piece and short last block") {

@@ -426,7 +426,8 @@ TEST_CASE("the last block of the last piece is short") {
   CHECK(reqs == std::vector<BlockRequest>{{PieceIndex{2}, 0, kBlockSize},
                                           {PieceIndex{2}, kBlockSize, 20000 - kBlockSize}});
   // A full-length block at that offset is not what we asked for.
-  CHECK_FALSE(picker.on_block_received(PeerKey{1}, {PieceIndex{2}, kBlockSize, kBlockSize}).accepted);
+  const BlockRequest too_long{PieceIndex{2}, kBlockSize, kBlockSize};
+  CHECK_FALSE(picker.on_block_received(PeerKey{1}, too_long).accepted);
   CHECK(picker.on_block_received(PeerKey{1}, {PieceIndex{2}, 0, kBlockSize}).accepted);
   CHECK(picker.on_block_received(PeerKey{1}, {PieceIndex{2}, kBlockSize, 3616}).piece_complete);
 }
