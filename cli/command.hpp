@@ -19,5 +19,6 @@ struct GlobalOptions {
 
 int run_info(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_create(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_stats(const GlobalOptions& global, const std::vector<std::string>& args);
 
 }  // namespace btd::cli

@@ -19,6 +19,9 @@ constexpr const char* kUsage =
     "  create PATH -o OUT.torrent [--tracker URL]... [--piece-size BYTES] [--private]\n"
     "                                       make a v1 .torrent from a file or directory\n"
     "\n"
+    "commands that talk to btd:\n"
+    "  stats                                session figures: uptime, torrents, peers, rates\n"
+    "\n"
     "options:\n"
     "  --socket PATH   the daemon's RPC socket (default: $BTD_SOCKET, $XDG_RUNTIME_DIR/btd/rpc.sock,\n"
     "                  /run/btd/rpc.sock)\n"
@@ -33,6 +36,7 @@ const std::map<std::string, Runner>& commands() {
   static const std::map<std::string, Runner> table = {
       {"info", &btd::cli::run_info},
       {"create", &btd::cli::run_create},
+      {"stats", &btd::cli::run_stats},
   };
   return table;
 }

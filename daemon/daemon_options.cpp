@@ -9,14 +9,6 @@ const char* const kDaemonUsage =
     "           [--listen-port N] [--log-level error|warning|notice|info|debug] [--foreground]\n"
     "btd always runs in the foreground (systemd style); --foreground is accepted for clarity.\n";
 
-EnvLookup process_env() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* v = std::getenv(name.c_str());
-    if (v == nullptr || *v == '\0') return std::nullopt;
-    return std::string(v);
-  };
-}
-
 std::optional<LogLevel> parse_log_level(const std::string& text) {
   if (text == "error" || text == "err") return LogLevel::error;
   if (text == "warning" || text == "warn") return LogLevel::warning;
@@ -39,13 +31,19 @@ const char* log_level_name(LogLevel level) {
 
 std::optional<std::string> resolve_state_dir(const std::optional<std::string>& flag, const EnvLookup& env) {
   if (flag) return flag;
-  if (auto v = env("BTD_STATE_DIR")) return v;
-  if (auto v = env("STATE_DIRECTORY")) {
+  // An exported but empty variable means "unset", as in the shell's ${VAR:-default}.
+  auto get = [&](std::string_view name) -> std::optional<std::string> {
+    auto v = env(name);
+    if (v && v->empty()) return std::nullopt;
+    return v;
+  };
+  if (auto v = get("BTD_STATE_DIR")) return v;
+  if (auto v = get("STATE_DIRECTORY")) {
     // systemd may pass several colon-separated dirs; the first is ours.
     return v->substr(0, v->find(':'));
   }
-  if (auto v = env("XDG_STATE_HOME")) return *v + "/btd";
-  if (auto v = env("HOME")) return *v + "/.local/state/btd";
+  if (auto v = get("XDG_STATE_HOME")) return *v + "/btd";
+  if (auto v = get("HOME")) return *v + "/.local/state/btd";
   return std::nullopt;
 }
 

@@ -2,12 +2,12 @@
 // btd's command line and the directories it resolves, as shared/RPC.md specifies:
 // flags first, then the environment (systemd's *_DIRECTORY variables, XDG), then defaults.
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/util/result.hpp"
+#include "rpc/socket_path.hpp"
 
 namespace btd::daemon {
 
@@ -24,8 +24,7 @@ struct DaemonOptions {
   bool show_version = false;
 };
 
-using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
-EnvLookup process_env();
+using rpc::EnvLookup;
 
 std::optional<LogLevel> parse_log_level(const std::string& text);
 const char* log_level_name(LogLevel level);

@@ -9,8 +9,8 @@ using namespace btd::daemon;
 namespace {
 
 EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
+  return [vars](std::string_view name) -> std::optional<std::string> {
+    auto it = vars.find(std::string(name));
     if (it == vars.end()) return std::nullopt;
     return it->second;
   };
@@ -27,6 +27,8 @@ TEST_CASE("state dir: flag, then BTD_STATE_DIR, STATE_DIRECTORY, XDG_STATE_HOME,
   CHECK(resolve_state_dir(std::nullopt, env_of({{"XDG_STATE_HOME", "/x"}, {"HOME", "/h"}})) == "/x/btd");
   CHECK(resolve_state_dir(std::nullopt, env_of({{"HOME", "/h"}})) == "/h/.local/state/btd");
   CHECK_FALSE(resolve_state_dir(std::nullopt, env_of({})).has_value());
+  // Exported but empty means unset.
+  CHECK(resolve_state_dir(std::nullopt, env_of({{"BTD_STATE_DIR", ""}, {"HOME", "/h"}})) == "/h/.local/state/btd");
 }
 
 TEST_CASE("flags parse and the download dir defaults inside the state dir") {

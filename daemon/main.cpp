@@ -1,0 +1,120 @@
+// btd: the composition root. Builds the loop and the adapters, wires them to the engine, runs
+// until SIGINT or SIGTERM, and shuts down so that uv_loop_close() succeeds.
+#include <sys/stat.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "daemon/daemon_options.hpp"
+#include "daemon/log.hpp"
+#include "daemon/session_methods.hpp"
+#include "rpc/dispatcher.hpp"
+#include "rpc/server.hpp"
+#include "rpc/socket_path.hpp"
+
+namespace {
+
+using namespace btd::daemon;
+
+// Creates a directory and its parents; the state dir holds resume data, so only we may read it.
+bool make_dir(const std::string& path, std::filesystem::perms perms) {
+  std::error_code ec;
+  const bool created = std::filesystem::create_directories(path, ec);
+  if (ec) {
+    log_error("cannot create directory " + path + ": " + ec.message());
+    return false;
+  }
+  if (created) std::filesystem::permissions(path, perms, ec);
+  return true;
+}
+
+struct Shutdown {
+  uv_signal_t sigint{};
+  uv_signal_t sigterm{};
+  btd::rpc::UnixSocketServer* server = nullptr;
+  bool requested = false;
+};
+
+void on_stop_signal(uv_signal_t* handle, int signum) {
+  auto* s = static_cast<Shutdown*>(handle->data);
+  if (s->requested) return;
+  s->requested = true;
+  log_notice(std::string("received ") + (signum == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+  s->server->close();
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->sigint), nullptr);
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->sigterm), nullptr);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = parse_daemon_options(std::vector<std::string>(argv + 1, argv + argc), btd::rpc::process_env());
+  if (!parsed) {
+    std::cerr << "btd: " << parsed.error().message << "\n" << kDaemonUsage;
+    return 2;
+  }
+  const DaemonOptions& options = *parsed;
+  if (options.show_help) {
+    std::cout << kDaemonUsage;
+    return 0;
+  }
+  if (options.show_version) {
+    std::cout << "btd " << BTD_VERSION << "\n";
+    return 0;
+  }
+  if (options.config_path) {
+    // Config files arrive with issue 4; refusing is better than silently ignoring settings.
+    std::cerr << "btd: --config is not supported yet\n";
+    return 2;
+  }
+  set_log_level(options.log_level);
+
+  using std::filesystem::perms;
+  if (!make_dir(options.state_dir, perms::owner_all) ||
+      !make_dir(options.state_dir + "/torrents", perms::owner_all) ||
+      !make_dir(options.download_dir, perms::owner_all | perms::group_read | perms::group_exec))
+    return 1;
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  const auto started = std::chrono::steady_clock::now();
+
+  btd::rpc::Dispatcher dispatcher;
+  add_session_methods(dispatcher, started, [] { return SessionStats{}; });
+
+  btd::rpc::UnixSocketServer server(&loop, dispatcher);
+  const std::string socket_path = btd::rpc::resolve_server_socket(options.socket, btd::rpc::process_env());
+  if (auto listening = server.listen(socket_path); !listening) {
+    log_error(listening.error().message);
+    server.close();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return 1;
+  }
+
+  Shutdown shutdown;
+  shutdown.server = &server;
+  uv_signal_init(&loop, &shutdown.sigint);
+  uv_signal_init(&loop, &shutdown.sigterm);
+  shutdown.sigint.data = shutdown.sigterm.data = &shutdown;
+  uv_signal_start(&shutdown.sigint, on_stop_signal, SIGINT);
+  uv_signal_start(&shutdown.sigterm, on_stop_signal, SIGTERM);
+
+  log_notice("btd " BTD_VERSION " listening for RPC on " + socket_path + ", state in " +
+             options.state_dir + ", downloads to " + options.download_dir);
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  const int closed = uv_loop_close(&loop);
+  if (closed != 0) {
+    log_error(std::string("event loop did not close cleanly: ") + uv_strerror(closed));
+    return 1;
+  }
+  log_notice("stopped");
+  return 0;
+}
