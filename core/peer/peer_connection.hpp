@@ -1,0 +1,142 @@
+#pragma once
+// One peer connection's protocol state after the handshake, sans-I/O (BEP 3, BEP 6, BEP 10).
+//
+// The owner (core/torrent) feeds it the bytes that arrived and gets back validated events;
+// everything it wants to say goes through the send_* methods, which append wire bytes to an
+// outbound buffer the daemon drains to the socket. It never decides policy (what to request,
+// whom to unchoke): the torrent does, with the picker and the choker. It enforces the protocol:
+// a peer that breaks it gets an error from on_bytes and must be closed, never trusted.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/picker/peer_key.hpp"
+#include "core/picker/piece_geometry.hpp"
+#include "core/util/bitfield.hpp"
+#include "core/util/result.hpp"
+#include "core/wire/extension_handshake.hpp"
+#include "core/wire/frame_decoder.hpp"
+#include "core/wire/handshake.hpp"
+
+namespace btd {
+
+struct PeerConnectionLimits {
+  std::size_t max_message_size = std::size_t{1} << 20;  // larger frames: protocol error
+  std::size_t max_peer_requests = 2000;                  // requests the peer may have queued with us
+  std::uint32_t max_request_length = 128 * 1024;         // longer block requests: protocol error
+};
+
+// ---- events: what the peer told us, validated --------------------------------------------
+namespace peer_event {
+struct Choked {};
+struct Unchoked {};
+struct Interested {};
+struct NotInterested {};
+struct Have { PieceIndex piece; };         // new piece (duplicates are not reported)
+struct BitfieldReceived {};                // peer_pieces() now holds it (also for have_all/none)
+struct Request { BlockRequest block; };   // in range, within limits; answer with send_block or send_reject
+struct Cancel { BlockRequest block; };    // the peer withdrew a request it had queued
+struct Block { BlockRequest block; std::string_view data; };  // data valid until the next on_bytes call
+struct Rejected { BlockRequest block; };  // BEP 6 reject for a request we sent
+struct AllowedFast { PieceIndex piece; };
+struct Suggest { PieceIndex piece; };
+struct ExtensionHandshake { wire::ExtensionHandshake handshake; };
+struct Extended { std::uint8_t id; std::string_view payload; };  // an extension message (id != 0)
+struct DhtPort { std::uint16_t port; };
+}  // namespace peer_event
+
+using PeerEvent = std::variant<peer_event::Choked, peer_event::Unchoked, peer_event::Interested,
+                               peer_event::NotInterested, peer_event::Have,
+                               peer_event::BitfieldReceived, peer_event::Request,
+                               peer_event::Cancel, peer_event::Block, peer_event::Rejected,
+                               peer_event::AllowedFast, peer_event::Suggest,
+                               peer_event::ExtensionHandshake, peer_event::Extended,
+                               peer_event::DhtPort>;
+
+class PeerConnection {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using TimePoint = Clock::time_point;
+
+  // `ours` and `theirs` are the reserved bytes of the two handshakes: BEP 6 and BEP 10 are
+  // used only when both sides set them.
+  PeerConnection(PeerKey key, const PieceGeometry& geometry, wire::Reserved ours,
+                 wire::Reserved theirs, PeerConnectionLimits limits = {});
+
+  PeerKey key() const noexcept { return key_; }
+  bool fast_extension() const noexcept { return fast_; }
+  bool extension_protocol() const noexcept { return extensions_; }
+
+  // Feeds received bytes. Appends events in arrival order. An error means the peer broke the
+  // protocol (message too large, wrong length, index out of range, bitfield after other
+  // messages, spare bits set, a BEP 6 message without BEP 6, a block we never requested...):
+  // close the connection. Events already appended before the error are still valid.
+  Result<void> on_bytes(std::string_view bytes, TimePoint now, std::vector<PeerEvent>& events);
+
+  // ---- state ------------------------------------------------------------------------------
+  bool am_choking() const noexcept { return am_choking_; }
+  bool am_interested() const noexcept { return am_interested_; }
+  bool peer_choking() const noexcept { return peer_choking_; }
+  bool peer_interested() const noexcept { return peer_interested_; }
+  const Bitfield& peer_pieces() const noexcept { return peer_pieces_; }
+  bool peer_is_seed() const noexcept { return peer_pieces_.all(); }
+  // Requests we sent and have not had answered (block, cancel sent, or rejected).
+  const std::vector<BlockRequest>& our_requests() const noexcept { return our_requests_; }
+  // Requests the peer has queued with us.
+  std::size_t peer_request_count() const noexcept { return peer_requests_.size(); }
+  const std::optional<wire::ExtensionHandshake>& peer_extensions() const noexcept { return peer_ext_; }
+  std::uint64_t payload_downloaded() const noexcept { return payload_down_; }
+  std::uint64_t payload_uploaded() const noexcept { return payload_up_; }
+  TimePoint last_received() const noexcept { return last_received_; }
+  TimePoint last_sent() const noexcept { return last_sent_; }
+
+  // ---- sending: each appends to outbound() ------------------------------------------------
+  // First message after the handshake: have_all/have_none when BEP 6 applies and fits,
+  // otherwise a bitfield (nothing at all when we have no piece and BEP 6 is off).
+  void send_bitfield(const Bitfield& ours, TimePoint now);
+  void send_extension_handshake(const wire::ExtensionHandshake& ours, TimePoint now);
+  void send_have(PieceIndex piece, TimePoint now);
+  // Choking drops the peer's queued requests: with BEP 6 each gets a reject (BEP 6 says so).
+  void send_choke(TimePoint now);
+  void send_unchoke(TimePoint now);
+  void send_interested(bool interested, TimePoint now);  // sends only on change
+  void send_request(const BlockRequest& block, TimePoint now);
+  void send_cancel(const BlockRequest& block, TimePoint now);
+  // Answers a queued peer request; ignored if the request was cancelled meanwhile (returns false).
+  bool send_block(const BlockRequest& block, std::string_view data, TimePoint now);
+  void send_reject(const BlockRequest& block, TimePoint now);
+  void send_allowed_fast(PieceIndex piece, TimePoint now);
+  void send_keepalive(TimePoint now);
+  void send_extended(std::uint8_t id, std::string_view payload, TimePoint now);
+
+  // Bytes waiting to go to the socket. The daemon moves them out (swap) and writes them.
+  std::string& outbound() noexcept { return outbound_; }
+
+ private:
+  PeerKey key_;
+  PieceGeometry geometry_;
+  PeerConnectionLimits limits_;
+  bool fast_ = false;
+  bool extensions_ = false;
+  wire::FrameDecoder decoder_;
+  bool first_message_ = true;  // a bitfield/have_all/have_none is only valid first
+  bool am_choking_ = true;
+  bool am_interested_ = false;
+  bool peer_choking_ = true;
+  bool peer_interested_ = false;
+  Bitfield peer_pieces_;
+  std::vector<BlockRequest> our_requests_;
+  std::vector<BlockRequest> peer_requests_;
+  std::optional<wire::ExtensionHandshake> peer_ext_;
+  std::uint64_t payload_down_ = 0;
+  std::uint64_t payload_up_ = 0;
+  TimePoint last_received_{};
+  TimePoint last_sent_{};
+  std::string outbound_;
+};
+
+}  // namespace btd
