@@ -25,6 +25,9 @@ struct CallContext {
 // dispatcher (the loop thread).
 class Responder {
  public:
+  // An inert responder (answered() is true, answers are dropped), e.g. a member not yet set.
+  Responder() = default;
+
   void result(Json value) const noexcept;
   void error(RpcError error) const noexcept;
   void error(int code, std::string message) const noexcept { error(RpcError(code, std::move(message))); }

@@ -187,6 +187,14 @@ TEST_CASE("a handler that drops its responder still produces an answer") {
   CHECK(error_code(r) == code::internal_error);
 }
 
+TEST_CASE("a default responder is inert") {
+  Responder r;
+  CHECK(r.answered());
+  r.result(1);
+  r.error(code::internal_error, "x");
+  CHECK(r.context().connection == 0);
+}
+
 TEST_CASE("the call context reaches the handler") {
   Fixture f;
   CHECK(f.send(R"({"jsonrpc":"2.0","id":1,"method":"ctx"})", CallContext{42}));
