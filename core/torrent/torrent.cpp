@@ -1,0 +1,527 @@
+#include "core/torrent/torrent.hpp"
+
+#include <algorithm>
+#include <span>
+
+#include "core/picker/request_queue_depth.hpp"
+#include "core/wire/peer_id.hpp"
+
+namespace btd {
+namespace {
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+}  // namespace
+
+const char* torrent_state_name(TorrentState s) {
+  switch (s) {
+    case TorrentState::downloading: return "downloading";
+    case TorrentState::seeding: return "seeding";
+    case TorrentState::paused: return "paused";
+    case TorrentState::error: return "error";
+  }
+  return "error";
+}
+
+Result<std::unique_ptr<Torrent>> Torrent::create(std::shared_ptr<const Metainfo> meta, Bitfield have,
+                                                 TorrentConfig config, std::uint64_t seed) {
+  if (!meta) return Error(Errc::invalid_argument, "no metainfo");
+  auto geometry = PieceGeometry::create(meta->piece_count, static_cast<std::uint32_t>(meta->piece_length),
+                                        static_cast<std::uint64_t>(meta->total_size));
+  if (!geometry) return geometry.error();
+  if (have.size() != meta->piece_count) have = Bitfield(meta->piece_count);
+  return std::unique_ptr<Torrent>(
+      new Torrent(std::move(meta), *geometry, std::move(have), std::move(config), seed));
+}
+
+Torrent::Torrent(std::shared_ptr<const Metainfo> meta, PieceGeometry geometry, Bitfield have,
+                 TorrentConfig config, std::uint64_t seed)
+    : meta_(std::move(meta)),
+      config_(std::move(config)),
+      picker_(geometry, seed),
+      choker_(config_.choker, seed ^ 0x9e3779b97f4a7c15ull) {
+  for (std::uint32_t i = 0; i < have.size(); ++i)
+    if (have.get(i)) (void)picker_.mark_have(PieceIndex{i});
+}
+
+wire::Reserved Torrent::our_reserved() {
+  wire::Reserved r;
+  r.set_fast_extension(true);
+  r.set_extension_protocol(true);
+  return r;
+}
+
+TorrentState Torrent::state() const noexcept {
+  if (error_) return TorrentState::error;
+  if (paused_) return TorrentState::paused;
+  return complete() ? TorrentState::seeding : TorrentState::downloading;
+}
+
+std::int64_t Torrent::bytes_have() const noexcept {
+  const PieceGeometry& g = picker_.geometry();
+  std::int64_t total = static_cast<std::int64_t>(picker_.have().count()) * g.piece_length();
+  const PieceIndex last{g.piece_count() - 1};
+  if (picker_.is_have(last)) total -= g.piece_length() - g.piece_size(last);
+  return total;
+}
+
+std::size_t Torrent::seed_count() const noexcept {
+  return static_cast<std::size_t>(
+      std::count_if(peers_.begin(), peers_.end(), [](const auto& kv) { return kv.second.conn.peer_is_seed(); }));
+}
+
+TorrentPeer* Torrent::find(PeerKey key) {
+  auto it = peers_.find(key);
+  return it == peers_.end() ? nullptr : &it->second;
+}
+
+bool Torrent::wants_peers() const noexcept {
+  if (error_) return false;
+  return !paused_ || !now_pieces_.empty();
+}
+
+// ---- control ---------------------------------------------------------------------------------
+
+void Torrent::apply_pause_priorities() {
+  // Paused, only get-piece pieces are fetched; running, every piece we lack is wanted.
+  const std::uint32_t n = picker_.geometry().piece_count();
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const PieceIndex p{i};
+    if (picker_.is_have(p) || now_pieces_.count(p)) continue;
+    (void)picker_.set_priority(p, paused_ ? Priority::skip : Priority::normal);
+  }
+}
+
+void Torrent::set_paused(bool paused, TimePoint now) {
+  if (paused == paused_) return;
+  paused_ = paused;
+  if (!paused) error_.reset();  // resume is how a user retries after an error
+  apply_pause_priorities();
+  if (paused_ && now_pieces_.empty()) {
+    std::vector<PeerKey> keys;
+    for (auto& [k, p] : peers_) keys.push_back(k);
+    for (PeerKey k : keys) remove_peer(k, "torrent paused", now);
+  }
+  flush_outbound();
+}
+
+Result<void> Torrent::fetch_now(PieceIndex piece, TimePoint now) {
+  if (!picker_.geometry().valid(piece))
+    return Error(Errc::invalid_argument, "piece " + std::to_string(piece.get()) + " is out of range (torrent has " +
+                                             std::to_string(picker_.geometry().piece_count()) + " pieces)");
+  if (picker_.is_have(piece)) return {};
+  if (auto r = picker_.set_priority(piece, Priority::now); !r) return r;
+  now_pieces_.insert(piece);
+  for (auto& [k, p] : peers_) {
+    if (p.conn.peer_pieces().get(piece) || p.counted_as_seed) p.conn.send_interested(true, now);
+    fill_requests(p, now);
+  }
+  connect_more(now);
+  flush_outbound();
+  return {};
+}
+
+void Torrent::tick(TimePoint now) {
+  // Request time-outs: the blocks are free again; tell the peer we no longer want them.
+  for (const TimedOutRequest& t : picker_.timed_out_requests(now, config_.request_timeout)) {
+    if (TorrentPeer* p = find(t.peer)) {
+      p->conn.send_cancel(t.block, now);
+      p->snub.on_outstanding(p->conn.our_requests().size(), now);
+    }
+  }
+  std::vector<std::pair<PeerKey, std::string>> to_close;
+  double fastest = 0;
+  for (auto& [k, p] : peers_) fastest = std::max(fastest, p.down.rate(now));
+  for (auto& [k, p] : peers_) {
+    if (now - p.conn.last_received() > config_.peer_idle_timeout) {
+      to_close.emplace_back(k, "peer silent for too long");
+      continue;
+    }
+    if (now - p.conn.last_sent() > config_.keepalive_interval) p.conn.send_keepalive(now);
+    const double rate = p.down.rate(now);
+    p.fast = rate > 256.0 * 1024 && rate >= fastest / 2;
+  }
+  for (auto& [k, reason] : to_close) remove_peer(k, reason, now);
+  if (choker_.due(now) || choke_soon_) run_choker(now);
+  for (auto& [k, p] : peers_) fill_requests(p, now);
+  connect_more(now);
+  flush_outbound();
+}
+
+// ---- peers -----------------------------------------------------------------------------------
+
+void Torrent::add_peer_candidates(const std::vector<tracker::PeerEndpoint>& endpoints, TimePoint now) {
+  candidates_.add(endpoints);
+  connect_more(now);
+}
+
+void Torrent::connect_more(TimePoint now) {
+  if (!wants_peers()) return;
+  if (complete()) return;  // seeds wait for leechers to come to them
+  const std::size_t open = peers_.size() + connecting_;
+  if (open >= config_.max_peers || connecting_ >= config_.max_connecting) return;
+  const std::size_t want = std::min(config_.max_peers - open, config_.max_connecting - connecting_);
+  for (const auto& ep : candidates_.take(want, now)) {
+    ++connecting_;
+    effects_.push_back(torrent_effect::Connect{ep});
+  }
+}
+
+void Torrent::on_connect_failed(const tracker::PeerEndpoint& endpoint, TimePoint now) {
+  if (connecting_ > 0) --connecting_;
+  candidates_.on_failed(endpoint, now);
+  connect_more(now);
+}
+
+Result<void> Torrent::on_peer_connected(PeerKey key, const tracker::PeerEndpoint& endpoint, bool incoming,
+                                        const wire::Handshake& theirs, std::string_view leftover,
+                                        TimePoint now) {
+  if (!incoming && connecting_ > 0) --connecting_;
+  if (candidates_.is_banned(endpoint.ip)) return Error(Errc::protocol_error, "peer " + endpoint.ip + " is banned");
+  if (!wants_peers()) return Error(Errc::limit_exceeded, "torrent is not accepting peers");
+  if (peers_.size() >= config_.max_peers) return Error(Errc::limit_exceeded, "torrent has its maximum of peers");
+  if (peers_.count(key)) return Error(Errc::invalid_argument, "peer key in use");
+  candidates_.on_connected(endpoint);
+
+  auto [it, inserted] = peers_.try_emplace(key, key, picker_.geometry(), our_reserved(), theirs.reserved,
+                                           config_.peer_limits);
+  TorrentPeer& p = it->second;
+  p.endpoint = endpoint;
+  p.incoming = incoming;
+  p.connected_at = now;
+  p.client = wire::client_name_from_peer_id(theirs.peer_id.view());
+  // A fresh connection counts as heard from and spoken to, for the idle and keep-alive clocks.
+  p.conn.send_bitfield(picker_.have(), now);
+  if (p.conn.extension_protocol()) {
+    wire::ExtensionHandshake ext;
+    ext.v = config_.client_name;
+    ext.reqq = static_cast<std::uint32_t>(config_.peer_limits.max_peer_requests);
+    if (config_.listen_port != 0) ext.p = config_.listen_port;
+    p.conn.send_extension_handshake(ext, now);
+  }
+  if (!leftover.empty()) on_peer_data(key, leftover, now);
+  flush_outbound();
+  return {};
+}
+
+void Torrent::on_peer_data(PeerKey key, std::string_view bytes, TimePoint now) {
+  TorrentPeer* p = find(key);
+  if (p == nullptr) return;
+  std::vector<PeerEvent> events;
+  const Result<void> r = p->conn.on_bytes(bytes, now, events);
+  for (PeerEvent& e : events) {
+    handle_event(*p, e, now);
+    p = find(key);  // an event may have removed the peer (a ban)
+    if (p == nullptr) break;
+  }
+  if (p != nullptr && !r) {
+    remove_peer(key, r.error().message, now);
+  } else if (p != nullptr) {
+    fill_requests(*p, now);
+    pump_uploads(*p);
+  }
+  flush_outbound();
+}
+
+void Torrent::handle_event(TorrentPeer& p, PeerEvent& event, TimePoint now) {
+  std::visit(
+      Overloaded{
+          [&](peer_event::Choked& e) {
+            for (const BlockRequest& b : e.dropped) picker_.on_request_rejected(p.conn.key(), b);
+            p.snub.on_outstanding(p.conn.our_requests().size(), now);
+          },
+          [&](peer_event::Unchoked&) {},
+          [&](peer_event::Interested&) {
+            if (choker_.current().unchoke.size() < config_.choker.upload_slots + config_.choker.optimistic_slots)
+              choke_soon_ = true;
+          },
+          [&](peer_event::NotInterested&) {},
+          [&](peer_event::Have& e) { on_peer_has(p, e.piece); },
+          [&](peer_event::BitfieldReceived&) { on_peer_pieces_known(p); },
+          [&](peer_event::Request& e) {
+            if (!picker_.is_have(e.block.piece)) {
+              p.conn.send_reject(e.block, now);  // we do not have it: refuse, never guess
+              return;
+            }
+            p.upload_queue.push_back(e.block);
+          },
+          [&](peer_event::Cancel& e) {
+            auto& q = p.upload_queue;
+            q.erase(std::remove(q.begin(), q.end(), e.block), q.end());
+          },
+          [&](peer_event::Block& e) { on_block(p, e.block, e.data, now); },
+          [&](peer_event::Rejected& e) {
+            picker_.on_request_rejected(p.conn.key(), e.block);
+            p.snub.on_outstanding(p.conn.our_requests().size(), now);
+          },
+          [&](peer_event::AllowedFast&) {},
+          [&](peer_event::Suggest&) {},
+          [&](peer_event::ExtensionHandshake& e) {
+            if (e.handshake.v && !e.handshake.v->empty()) p.client = *e.handshake.v;
+          },
+          [&](peer_event::Extended&) {},
+          [&](peer_event::DhtPort&) {},
+      },
+      event);
+}
+
+void Torrent::on_peer_pieces_known(TorrentPeer& p) {
+  const Bitfield& bits = p.conn.peer_pieces();
+  if (p.pieces_counted) {
+    // A later bitfield replaces nothing in BEP 3; the connection refuses it. Defensive only.
+    return;
+  }
+  p.pieces_counted = true;
+  if (bits.all()) {
+    p.counted_as_seed = true;
+    picker_.peer_has_all();
+  } else {
+    (void)picker_.peer_has_bitfield(bits);
+  }
+  std::uint32_t lack = 0;
+  for (std::uint32_t i = 0; i < bits.size(); ++i)
+    if (bits.get(i) && !picker_.is_have(PieceIndex{i})) ++lack;
+  p.pieces_we_lack = lack;
+  if (complete() && p.conn.peer_is_seed()) {
+    remove_peer(p.conn.key(), "both sides are seeds", p.connected_at);
+    return;
+  }
+  if (lack > 0) p.conn.send_interested(true, p.conn.last_received());
+}
+
+void Torrent::on_peer_has(TorrentPeer& p, PieceIndex piece) {
+  if (!p.pieces_counted) {
+    // have before any bitfield: the peer started with nothing (BEP 3 allows omitting it).
+    p.pieces_counted = true;
+  }
+  if (!p.counted_as_seed) (void)picker_.peer_has(piece);
+  if (!picker_.is_have(piece)) {
+    ++p.pieces_we_lack;
+    p.conn.send_interested(true, p.conn.last_received());
+  }
+}
+
+void Torrent::on_block(TorrentPeer& p, const BlockRequest& block, std::string_view data, TimePoint now) {
+  p.down.add(data.size(), now);
+  down_.add(data.size(), now);
+  BlockReceived r = picker_.on_block_received(p.conn.key(), block);
+  p.snub.on_block(p.conn.our_requests().size(), now);
+  for (PeerKey other : r.cancel)
+    if (TorrentPeer* o = find(other)) o->conn.send_cancel(block, now);
+  if (!r.accepted) return;
+  std::string& buffer = piece_buffers_[block.piece.get()];
+  if (buffer.empty()) buffer.resize(picker_.geometry().piece_size(block.piece));
+  std::copy(data.begin(), data.end(), buffer.begin() + block.begin);
+  if (r.piece_complete) {
+    hashing_.insert(block.piece);
+    effects_.push_back(torrent_effect::VerifyAndWrite{block.piece, std::move(buffer)});
+    piece_buffers_.erase(block.piece.get());
+  }
+}
+
+void Torrent::fill_requests(TorrentPeer& p, TimePoint now) {
+  if (error_ || complete() || !p.conn.am_interested()) return;
+  if (paused_ && now_pieces_.empty()) return;
+  if (p.conn.peer_choking() && p.conn.allowed_fast_from_peer().empty()) return;
+  if (hashing_.size() >= config_.max_pieces_hashing) return;  // the disk is behind: wait
+  std::size_t reqq = 250;  // libtorrent's default when the peer does not say
+  if (const auto& ext = p.conn.peer_extensions(); ext && ext->reqq) reqq = std::max<std::size_t>(1, *ext->reqq);
+  const std::size_t depth = request_queue_depth(p.down.rate(now), kDefaultRequestQueueTime, reqq);
+  const std::size_t outstanding = p.conn.our_requests().size();
+  if (outstanding >= depth) return;
+  PeerView view;
+  view.id = p.conn.key();
+  view.pieces = &p.conn.peer_pieces();
+  view.has_all = p.counted_as_seed;
+  view.choking_us = p.conn.peer_choking();
+  const auto& fast_set = p.conn.allowed_fast_from_peer();
+  view.allowed_fast = std::span<const PieceIndex>(fast_set.data(), fast_set.size());
+  view.snubbed = p.snub.snubbed(now);
+  view.fast = p.fast;
+  scratch_requests_.clear();
+  picker_.pick_blocks(view, depth - outstanding, now, scratch_requests_);
+  for (const BlockRequest& b : scratch_requests_) p.conn.send_request(b, now);
+  if (!scratch_requests_.empty()) p.snub.on_outstanding(p.conn.our_requests().size(), now);
+}
+
+void Torrent::pump_uploads(TorrentPeer& p) {
+  while (p.reads_in_flight < config_.reads_in_flight_per_peer && !p.upload_queue.empty()) {
+    effects_.push_back(torrent_effect::ReadBlock{p.conn.key(), p.upload_queue.front()});
+    p.upload_queue.pop_front();
+    ++p.reads_in_flight;
+  }
+}
+
+void Torrent::run_choker(TimePoint now) {
+  choke_soon_ = false;
+  std::vector<ChokerPeerView> views;
+  views.reserve(peers_.size());
+  for (auto& [k, p] : peers_) {
+    ChokerPeerView v;
+    v.id = k;
+    v.interested = p.conn.peer_interested();
+    v.snubbed = p.snub.snubbed(now);
+    v.download_rate = p.down.rate(now);
+    v.upload_rate = p.up.rate(now);
+    v.connected_at = p.connected_at;
+    views.push_back(v);
+  }
+  const ChokeDecision d = choker_.recompute(views, complete(), now);
+  for (auto& [k, p] : peers_) {
+    const bool unchoke = std::find(d.unchoke.begin(), d.unchoke.end(), k) != d.unchoke.end();
+    if (unchoke && p.conn.am_choking()) {
+      p.conn.send_unchoke(now);
+    } else if (!unchoke && !p.conn.am_choking()) {
+      p.conn.send_choke(now);
+      p.upload_queue.clear();  // choking drops (or rejects) everything the peer had queued
+    }
+  }
+}
+
+void Torrent::remove_peer(PeerKey key, const std::string& reason, TimePoint now) {
+  auto it = peers_.find(key);
+  if (it == peers_.end()) return;
+  TorrentPeer& p = it->second;
+  picker_.on_peer_disconnected(key);
+  if (p.counted_as_seed) picker_.peer_lost_all();
+  else if (p.pieces_counted) (void)picker_.peer_lost(p.conn.peer_pieces());
+  candidates_.on_disconnected(p.endpoint, now);
+  peers_.erase(it);
+  effects_.push_back(torrent_effect::Close{key, reason});
+}
+
+void Torrent::on_peer_closed(PeerKey key, const std::string& reason, TimePoint now) {
+  auto it = peers_.find(key);
+  if (it == peers_.end()) return;
+  remove_peer(key, reason, now);
+  // The socket is already gone: the Close effect just queued is for the engine's own record.
+  effects_.pop_back();
+  connect_more(now);
+  flush_outbound();
+}
+
+void Torrent::strike(PeerKey key, bool sole_sender, TimePoint now) {
+  TorrentPeer* p = find(key);
+  if (p == nullptr) return;
+  // A piece that only this peer sent is proof enough; a shared one is a suspicion.
+  const int strikes = (sole_sender ? config_.strikes_to_ban : 1);
+  p->strikes_ += strikes;
+  if (p->strikes_ >= config_.strikes_to_ban) {
+    const std::string ip = p->endpoint.ip;
+    candidates_.ban(ip);
+    remove_peer(key, "banned: sent data that failed the hash check", now);
+  }
+}
+
+// ---- disk ------------------------------------------------------------------------------------
+
+void Torrent::on_piece_written(PieceIndex piece, bool hash_ok, std::optional<Error> write_error, TimePoint now) {
+  hashing_.erase(piece);
+  if (write_error) {
+    (void)picker_.mark_failed(piece);  // the data is lost; no peer is to blame
+    error_ = write_error->message;
+    effects_.push_back(torrent_effect::Failed{write_error->message});
+    flush_outbound();
+    return;
+  }
+  if (!hash_ok) {
+    auto senders = picker_.mark_failed(piece);
+    effects_.push_back(torrent_effect::PieceFailed{piece});
+    if (senders) {
+      const bool sole = senders->size() == 1;
+      for (PeerKey k : *senders) strike(k, sole, now);
+    }
+    for (auto& [k, p] : peers_) fill_requests(p, now);
+    flush_outbound();
+    return;
+  }
+  (void)picker_.mark_have(piece);
+  now_pieces_.erase(piece);
+  effects_.push_back(torrent_effect::PieceVerified{piece});
+  for (auto& [k, p] : peers_) {
+    p.conn.send_have(piece, now);
+    if (p.counted_as_seed || p.conn.peer_pieces().get(piece)) {
+      if (p.pieces_we_lack > 0) --p.pieces_we_lack;
+      if (p.pieces_we_lack == 0) p.conn.send_interested(false, now);
+    }
+  }
+  if (complete()) {
+    effects_.push_back(torrent_effect::Completed{});
+    std::vector<PeerKey> seeds;
+    for (auto& [k, p] : peers_)
+      if (p.conn.peer_is_seed()) seeds.push_back(k);
+    for (PeerKey k : seeds) remove_peer(k, "both sides are seeds", now);
+  } else if (paused_ && now_pieces_.empty()) {
+    std::vector<PeerKey> keys;
+    for (auto& [k, p] : peers_) keys.push_back(k);
+    for (PeerKey k : keys) remove_peer(k, "torrent paused", now);
+  } else {
+    for (auto& [k, p] : peers_) fill_requests(p, now);
+  }
+  flush_outbound();
+}
+
+void Torrent::on_block_read(PeerKey key, const BlockRequest& block, Result<std::string> data, TimePoint now) {
+  TorrentPeer* p = find(key);
+  if (p == nullptr) return;
+  if (p->reads_in_flight > 0) --p->reads_in_flight;
+  if (!data) {
+    p->conn.send_reject(block, now);
+  } else if (p->conn.send_block(block, *data, now)) {
+    p->up.add(data->size(), now);
+    up_.add(data->size(), now);
+  }
+  pump_uploads(*p);
+  flush_outbound();
+}
+
+void Torrent::flush_outbound() {
+  for (auto& [k, p] : peers_) {
+    std::string& out = p.conn.outbound();
+    if (out.empty()) continue;
+    effects_.push_back(torrent_effect::Send{k, std::move(out)});
+    out.clear();
+  }
+}
+
+std::vector<TorrentEffect> Torrent::take_effects() {
+  flush_outbound();
+  std::vector<TorrentEffect> out;
+  out.swap(effects_);
+  return out;
+}
+
+// ---- status ----------------------------------------------------------------------------------
+
+std::vector<PeerInfo> Torrent::peers(TimePoint now) {
+  std::vector<PeerInfo> out;
+  const double pieces = picker_.geometry().piece_count();
+  for (auto& [k, p] : peers_) {
+    PeerInfo info;
+    info.address = tracker::to_string(p.endpoint);
+    info.client = p.client;
+    info.progress = static_cast<double>(p.conn.peer_pieces().count()) / pieces;
+    info.download_rate = p.down.rate(now);
+    info.upload_rate = p.up.rate(now);
+    if (p.conn.am_interested()) info.flags += p.conn.peer_choking() ? 'd' : 'D';
+    if (p.conn.peer_interested()) info.flags += p.conn.am_choking() ? 'u' : 'U';
+    if (p.incoming) info.flags += 'I';
+    if (p.conn.fast_extension()) info.flags += 'E';
+    if (p.snub.snubbed(now)) info.flags += 'S';
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::vector<tracker::PeerEndpoint> Torrent::peer_endpoints() const {
+  std::vector<tracker::PeerEndpoint> out;
+  for (const auto& [k, p] : peers_) out.push_back(p.endpoint);
+  return out;
+}
+
+}  // namespace btd

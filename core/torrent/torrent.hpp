@@ -1,0 +1,145 @@
+#pragma once
+// The engine of one torrent, sans-I/O: its peers' protocol state, the picker, the choker, piece
+// buffers, get-piece priorities and the bookkeeping of a download. Bytes, disk results and
+// time come in through the on_* methods and tick(); what must happen goes out as effects
+// (torrent_effect.hpp). One thread calls it; it never blocks and never reads a clock.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/choker/choker.hpp"
+#include "core/metainfo/metainfo.hpp"
+#include "core/peer/peer_connection.hpp"
+#include "core/picker/piece_picker.hpp"
+#include "core/torrent/peer_candidates.hpp"
+#include "core/torrent/torrent_effect.hpp"
+#include "core/torrent/torrent_peer.hpp"
+#include "core/wire/handshake.hpp"
+
+namespace btd {
+
+struct TorrentConfig {
+  std::size_t max_peers = 50;
+  std::size_t max_connecting = 8;  // outgoing attempts in flight at once
+  ChokerConfig choker;
+  PeerConnectionLimits peer_limits;
+  std::chrono::seconds request_timeout{20};
+  std::chrono::seconds peer_idle_timeout{180};
+  std::chrono::seconds keepalive_interval{90};
+  std::size_t reads_in_flight_per_peer = 8;   // seeding: disk reads queued per peer
+  std::size_t max_pieces_hashing = 32;        // back-pressure on the disk: stop requesting above
+  int strikes_to_ban = 3;                     // bad pieces a peer may share in before a ban
+  std::string client_name = "btd/0.1.0";
+  std::uint16_t listen_port = 0;
+};
+
+enum class TorrentState { downloading, seeding, paused, error };
+const char* torrent_state_name(TorrentState s);
+
+struct PeerInfo {
+  std::string address;
+  std::string client;
+  double progress = 0;
+  double download_rate = 0;
+  double upload_rate = 0;
+  std::string flags;  // transmission-style: D/d U/u I(incoming) E(fast ext) S(snubbed)
+};
+
+class Torrent {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using TimePoint = Clock::time_point;
+
+  // `have` holds the pieces already verified on disk (resume data or a check).
+  static Result<std::unique_ptr<Torrent>> create(std::shared_ptr<const Metainfo> meta, Bitfield have,
+                                                 TorrentConfig config, std::uint64_t seed);
+
+  const Metainfo& metainfo() const noexcept { return *meta_; }
+  static wire::Reserved our_reserved();
+
+  // ---- control ----------------------------------------------------------------------------
+  void set_paused(bool paused, TimePoint now);
+  // get-piece: fetch this piece before anything else, from every peer that has it, even when
+  // paused. No-op if we have it.
+  Result<void> fetch_now(PieceIndex piece, TimePoint now);
+  // Once a second: choking, time-outs, keep-alives, new connections.
+  void tick(TimePoint now);
+
+  // ---- peers ------------------------------------------------------------------------------
+  void add_peer_candidates(const std::vector<tracker::PeerEndpoint>& endpoints, TimePoint now);
+  void on_connect_failed(const tracker::PeerEndpoint& endpoint, TimePoint now);
+  // The handshake is done (the daemon checked the info-hash). Refused (error) when the torrent
+  // is full, paused or the address is banned: the caller closes the socket.
+  Result<void> on_peer_connected(PeerKey key, const tracker::PeerEndpoint& endpoint, bool incoming,
+                                 const wire::Handshake& theirs, std::string_view leftover,
+                                 TimePoint now);
+  void on_peer_data(PeerKey key, std::string_view bytes, TimePoint now);
+  void on_peer_closed(PeerKey key, const std::string& reason, TimePoint now);
+
+  // ---- disk -------------------------------------------------------------------------------
+  void on_piece_written(PieceIndex piece, bool hash_ok, std::optional<Error> write_error, TimePoint now);
+  void on_block_read(PeerKey key, const BlockRequest& block, Result<std::string> data, TimePoint now);
+
+  std::vector<TorrentEffect> take_effects();
+
+  // ---- status -----------------------------------------------------------------------------
+  TorrentState state() const noexcept;
+  const std::optional<std::string>& error() const noexcept { return error_; }
+  const Bitfield& have() const noexcept { return picker_.have(); }
+  bool is_have(PieceIndex p) const noexcept { return picker_.is_have(p); }
+  bool complete() const noexcept { return picker_.have().all(); }
+  std::int64_t bytes_have() const noexcept;
+  std::uint64_t downloaded() const noexcept { return down_.total(); }
+  std::uint64_t uploaded() const noexcept { return up_.total(); }
+  double download_rate(TimePoint now) { return down_.rate(now); }
+  double upload_rate(TimePoint now) { return up_.rate(now); }
+  std::size_t peer_count() const noexcept { return peers_.size(); }
+  std::size_t seed_count() const noexcept;
+  std::vector<PeerInfo> peers(TimePoint now);
+  std::vector<tracker::PeerEndpoint> peer_endpoints() const;
+
+ private:
+  Torrent(std::shared_ptr<const Metainfo> meta, PieceGeometry geometry, Bitfield have,
+          TorrentConfig config, std::uint64_t seed);
+
+  void handle_event(TorrentPeer& peer, PeerEvent& event, TimePoint now);
+  void on_peer_pieces_known(TorrentPeer& peer);
+  void on_peer_has(TorrentPeer& peer, PieceIndex piece);
+  void on_block(TorrentPeer& peer, const BlockRequest& block, std::string_view data, TimePoint now);
+  void fill_requests(TorrentPeer& peer, TimePoint now);
+  void pump_uploads(TorrentPeer& peer);
+  void run_choker(TimePoint now);
+  void connect_more(TimePoint now);
+  void remove_peer(PeerKey key, const std::string& reason, TimePoint now);
+  void strike(PeerKey key, bool sole_sender, TimePoint now);
+  void apply_pause_priorities();
+  bool wants_peers() const noexcept;
+  void flush_outbound();
+  TorrentPeer* find(PeerKey key);
+
+  std::shared_ptr<const Metainfo> meta_;
+  TorrentConfig config_;
+  PiecePicker picker_;
+  Choker choker_;
+  PeerCandidates candidates_;
+  std::map<PeerKey, TorrentPeer> peers_;  // ordered: deterministic iteration for tests
+  std::unordered_map<std::uint32_t, std::string> piece_buffers_;
+  std::set<PieceIndex> hashing_;
+  std::set<PieceIndex> now_pieces_;
+  std::size_t connecting_ = 0;
+  bool paused_ = false;
+  bool choke_soon_ = false;
+  std::optional<std::string> error_;
+  RateMeter down_;
+  RateMeter up_;
+  std::vector<TorrentEffect> effects_;
+  std::vector<BlockRequest> scratch_requests_;
+};
+
+}  // namespace btd

@@ -1,0 +1,40 @@
+#pragma once
+// What the torrent keeps about one connected peer, around its protocol state.
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include "core/peer/peer_connection.hpp"
+#include "core/picker/snub_timer.hpp"
+#include "core/tracker/peer_endpoint.hpp"
+#include "core/util/rate_meter.hpp"
+
+namespace btd {
+
+struct TorrentPeer {
+  TorrentPeer(PeerKey key, const PieceGeometry& geometry, wire::Reserved ours, wire::Reserved theirs,
+              PeerConnectionLimits limits)
+      : conn(key, geometry, ours, theirs, limits) {}
+
+  PeerConnection conn;
+  tracker::PeerEndpoint endpoint;
+  bool incoming = false;
+  std::string client;
+  std::chrono::steady_clock::time_point connected_at{};
+  RateMeter down;
+  RateMeter up;
+  SnubTimer snub;
+  // Availability is counted in the picker once per peer: as a seed (O(1)) or piece by piece.
+  bool counted_as_seed = false;
+  bool pieces_counted = false;
+  // Pieces the peer has that we lack: we are interested exactly while this is above zero.
+  std::uint32_t pieces_we_lack = 0;
+  // Seeding: requests waiting for a disk read, and reads in flight.
+  std::deque<BlockRequest> upload_queue;
+  std::size_t reads_in_flight = 0;
+  bool fast = false;
+  int strikes_ = 0;  // bad pieces this peer had a part in
+};
+
+}  // namespace btd
