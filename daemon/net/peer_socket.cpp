@@ -110,7 +110,7 @@ Result<std::unique_ptr<PeerSocket>> PeerSocket::create(uv_loop_t* loop,
 
 PeerSocket::~PeerSocket() {
   table_->live_.erase(id_);
-  if (resolve_) uv_cancel(reinterpret_cast<uv_req_t*>(&resolve_->req));
+  cancel_resolve();
   if (handles_ && !closing_) {
     uv_close(reinterpret_cast<uv_handle_t*>(&handles_->tcp), on_handle_closed);
     uv_close(reinterpret_cast<uv_handle_t*>(&handles_->timer), on_handle_closed);
@@ -341,6 +341,13 @@ void PeerSocket::clear_deadline() {
   if (!closing_) uv_timer_stop(&handles_->timer);
 }
 
+void PeerSocket::cancel_resolve() {
+  // Its callback still runs (with UV_EAI_CANCELED unless it had started) and frees it; forgetting
+  // it here keeps us from cancelling the same request twice.
+  if (resolve_) uv_cancel(reinterpret_cast<uv_req_t*>(&resolve_->req));
+  resolve_ = nullptr;
+}
+
 void PeerSocket::on_deadline() { close(deadline_reason_); }
 
 void PeerSocket::close(std::string reason) {
@@ -348,7 +355,7 @@ void PeerSocket::close(std::string reason) {
   closing_ = true;
   close_reason_ = std::move(reason);
   pending_.clear();
-  if (resolve_) uv_cancel(reinterpret_cast<uv_req_t*>(&resolve_->req));
+  cancel_resolve();
   uv_close(reinterpret_cast<uv_handle_t*>(&handles_->tcp), on_handle_closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&handles_->timer), on_handle_closed);
 }

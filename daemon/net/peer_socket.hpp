@@ -106,6 +106,7 @@ class PeerSocket {
   void on_read(ssize_t nread, const uv_buf_t* buf);
   void on_write_done(std::size_t bytes, int status);
   void on_deadline();
+  void cancel_resolve();
   void on_handles_closed();
   static void on_handle_closed(uv_handle_t* handle);
   void start_reading();

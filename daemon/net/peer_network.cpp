@@ -1,0 +1,235 @@
+#include "daemon/net/peer_network.hpp"
+
+#include <utility>
+
+namespace btd::net {
+
+namespace {
+
+std::string duration_text(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
+  return std::to_string(d.count()) + " ms";
+}
+
+}  // namespace
+
+PeerNetwork::PeerNetwork(uv_loop_t* loop, PeerNetworkOptions options, PeerNetworkCallbacks callbacks)
+    : loop_(loop),
+      options_(std::move(options)),
+      callbacks_(std::move(callbacks)),
+      listener_(loop, [this](uv_stream_t* server) { return accept(server); }) {}
+
+PeerNetwork::~PeerNetwork() = default;
+
+Result<void> PeerNetwork::listen(const std::string& address, std::uint16_t port) {
+  if (shut_down_) return Error(Errc::invalid_argument, "peer network is shut down");
+  return listener_.listen(address, port);
+}
+
+PeerSocketCallbacks PeerNetwork::socket_callbacks() {
+  PeerSocketCallbacks cb;
+  cb.on_connected = [this](SocketId id) { on_connected(id); };
+  cb.on_data = [this](SocketId id, std::string_view bytes) { on_socket_data(id, bytes); };
+  cb.on_drain = [this](SocketId id) { on_socket_drain(id); };
+  cb.on_closed = [this](SocketId id, const std::string& reason) { on_socket_closed(id, reason); };
+  return cb;
+}
+
+Result<SocketId> PeerNetwork::add_socket(bool incoming) {
+  SocketId id = next_id_++;
+  auto socket = PeerSocket::create(loop_, table_, id, socket_callbacks());
+  if (!socket) return std::move(socket).error();
+  Connection c;
+  c.socket = std::move(*socket);
+  c.incoming = incoming;
+  connections_.emplace(id, std::move(c));
+  return id;
+}
+
+Result<SocketId> PeerNetwork::connect(const tracker::PeerEndpoint& endpoint,
+                                      const InfoHash& info_hash) {
+  const std::string where = to_string(endpoint);
+  if (shut_down_) return Error(Errc::invalid_argument, "cannot connect to " + where + ": shutting down");
+  if (connections_.size() >= options_.max_connections) {
+    return Error(Errc::limit_exceeded, "cannot connect to " + where + ": connection limit of " +
+                                           std::to_string(options_.max_connections) + " reached");
+  }
+  auto key = std::make_pair(info_hash, where);
+  if (outgoing_keys_.count(key) != 0) {
+    return Error(Errc::invalid_argument, "already connecting or connected to " + where +
+                                             " for torrent " + info_hash.hex());
+  }
+
+  auto id = add_socket(false);
+  if (!id) return id;
+  Connection& c = connections_.at(*id);
+  c.endpoint = endpoint;
+  c.info_hash = info_hash;
+  c.handshaker = PeerHandshaker::outgoing(wire::Handshake{options_.reserved, info_hash, options_.peer_id});
+  if (auto started = c.socket->connect(endpoint); !started) {
+    connections_.erase(*id);  // nothing started, so no on_closed either
+    return started.error();
+  }
+  c.socket->set_deadline(options_.connect_timeout,
+                         "connect to " + where + " timed out after " + duration_text(options_.connect_timeout));
+  // Queued now, written the moment the connection is up.
+  c.socket->write(c.handshaker->start());
+  c.outgoing_key = key;
+  outgoing_keys_.insert(std::move(key));
+  return id;
+}
+
+bool PeerNetwork::accept(uv_stream_t* server) {
+  if (shut_down_ || connections_.size() >= options_.max_connections) return false;
+  auto id = add_socket(true);
+  if (!id) return false;
+  Connection& c = connections_.at(*id);
+  if (!c.socket->accept(server)) {
+    connections_.erase(*id);
+    return false;
+  }
+  c.endpoint = c.socket->endpoint();
+  c.handshaker = PeerHandshaker::incoming(options_.reserved, options_.peer_id, callbacks_.lookup);
+  c.socket->set_deadline(options_.handshake_timeout,
+                         "handshake timed out after " + duration_text(options_.handshake_timeout));
+  return true;
+}
+
+void PeerNetwork::on_connected(SocketId id) {
+  Connection* c = find(id);
+  if (!c) return;
+  c->socket->set_deadline(options_.handshake_timeout,
+                          "handshake timed out after " + duration_text(options_.handshake_timeout));
+}
+
+void PeerNetwork::on_socket_data(SocketId id, std::string_view bytes) {
+  Connection* c = find(id);
+  if (!c) return;
+  if (c->ready) {
+    if (callbacks_.on_data) callbacks_.on_data(id, bytes);
+    return;
+  }
+  if (!c->handshaker) return;
+  auto step = c->handshaker->feed(bytes);
+  // Written even when the step failed: an incoming peer that turns out to be ourselves then sees
+  // our handshake and detects the loop on its side too.
+  if (!step.send.empty()) c->socket->write(std::move(step.send));
+  if (step.failure) {
+    c->socket->close(std::move(*step.failure));
+    return;
+  }
+  if (step.complete) on_handshake_done(id);
+}
+
+std::size_t PeerNetwork::torrent_limit(const std::optional<TorrentMatch>& match) const {
+  if (match && match->max_connections > 0) return match->max_connections;
+  return options_.max_connections_per_torrent;
+}
+
+void PeerNetwork::on_handshake_done(SocketId id) {
+  Connection* c = find(id);
+  if (!c || !c->handshaker) return;
+  PeerHandshaker& hs = *c->handshaker;
+  const InfoHash info_hash = hs.info_hash();
+
+  std::optional<TorrentMatch> match = hs.match();
+  if (!hs.incoming_side() && callbacks_.lookup) {
+    // The torrent may have been removed while we were connecting.
+    match = callbacks_.lookup(info_hash);
+    if (!match) {
+      c->socket->close("torrent " + info_hash.hex() + " is no longer served");
+      return;
+    }
+  }
+  const std::size_t limit = torrent_limit(match);
+  if (ready_per_torrent_[info_hash] >= limit) {
+    c->socket->close("too many connections for torrent " + info_hash.hex() + " (limit " +
+                     std::to_string(limit) + ")");
+    return;
+  }
+
+  ++ready_per_torrent_[info_hash];
+  c->ready = true;
+  c->info_hash = info_hash;
+  c->socket->clear_deadline();
+  PeerReady ready;
+  ready.id = id;
+  ready.info_hash = info_hash;
+  ready.theirs = hs.theirs();
+  ready.endpoint = c->endpoint;
+  ready.incoming = c->incoming;
+  ready.leftover = hs.take_leftover();
+  c->handshaker.reset();
+  if (callbacks_.on_peer_ready) callbacks_.on_peer_ready(ready);
+}
+
+void PeerNetwork::on_socket_drain(SocketId id) {
+  Connection* c = find(id);
+  if (c && c->ready && callbacks_.on_drain) callbacks_.on_drain(id);
+}
+
+void PeerNetwork::on_socket_closed(SocketId id, const std::string& reason) {
+  auto it = connections_.find(id);
+  if (it == connections_.end()) return;
+  Connection& c = it->second;
+  if (c.ready) {
+    auto counted = ready_per_torrent_.find(c.info_hash);
+    if (counted != ready_per_torrent_.end() && --counted->second == 0) ready_per_torrent_.erase(counted);
+  }
+  if (c.outgoing_key) outgoing_keys_.erase(*c.outgoing_key);
+  // The socket is calling us from its last act, after which it touches nothing of its own.
+  connections_.erase(it);
+  if (callbacks_.on_closed) callbacks_.on_closed(id, reason);
+}
+
+bool PeerNetwork::send(SocketId id, std::string bytes) {
+  Connection* c = find(id);
+  if (!c || !c->ready) return false;
+  return c->socket->write(std::move(bytes));
+}
+
+std::size_t PeerNetwork::queued_bytes(SocketId id) const {
+  const Connection* c = find(id);
+  return c ? c->socket->queued_bytes() : 0;
+}
+
+void PeerNetwork::pause_reading(SocketId id) {
+  if (Connection* c = find(id)) c->socket->pause_reading();
+}
+
+void PeerNetwork::resume_reading(SocketId id) {
+  if (Connection* c = find(id)) c->socket->resume_reading();
+}
+
+void PeerNetwork::close(SocketId id, std::string reason) {
+  if (Connection* c = find(id)) c->socket->close(std::move(reason));
+}
+
+void PeerNetwork::close_all() {
+  shut_down_ = true;
+  listener_.close();
+  for (auto& [id, c] : connections_) c.socket->close("shutting down");
+}
+
+PeerNetworkStats PeerNetwork::stats() const {
+  PeerNetworkStats s;
+  s.connections = connections_.size();
+  for (const auto& [id, c] : connections_) {
+    (c.ready ? s.ready : s.handshaking) += 1;
+    (c.incoming ? s.incoming : s.outgoing) += 1;
+  }
+  s.refused_incoming = listener_.refused();
+  return s;
+}
+
+PeerNetwork::Connection* PeerNetwork::find(SocketId id) {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : &it->second;
+}
+
+const PeerNetwork::Connection* PeerNetwork::find(SocketId id) const {
+  auto it = connections_.find(id);
+  return it == connections_.end() ? nullptr : &it->second;
+}
+
+}  // namespace btd::net
