@@ -1,0 +1,56 @@
+#pragma once
+// A torrent's files on disk, synchronously: the work that ThreadPoolDiskIo runs on libuv's
+// pool threads. Every method may be called from several threads at once (the file pool is the
+// only shared mutable state and it locks).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/result.hpp"
+#include "core/util/strong_index.hpp"
+#include "daemon/disk/file_pool.hpp"
+#include "daemon/disk/torrent_files.hpp"
+
+namespace btd::daemon {
+
+class FileStorage {
+ public:
+  explicit FileStorage(TorrentFiles files);
+
+  const TorrentFiles& files() const noexcept { return files_; }
+  // Why this torrent's files cannot be used (see resolve_paths); every operation reports it.
+  const std::optional<Error>& setup_error() const noexcept { return setup_error_; }
+
+  bool hash_matches(PieceIndex piece, std::string_view data) const;
+  // Writes a verified piece: one pwrite per non-pad span, then creates the zero-length files
+  // whose offset falls inside the piece (so a finished torrent has all its files).
+  Result<void> write_piece(PieceIndex piece, std::string_view data);
+  Result<std::string> read_block(PieceIndex piece, std::uint32_t begin, std::uint32_t length);
+
+  enum class PieceState { have, missing };
+  // Reads and hashes one piece into `buffer` (reused between calls). Missing or short files
+  // mean missing; other failures are errors.
+  Result<PieceState> check_piece(PieceIndex piece, std::string& buffer);
+
+  Result<void> remove_files();
+
+  std::size_t open_files() const { return pool_.size(); }
+
+ private:
+  Result<std::shared_ptr<const FileHandle>> open_for_write(FileIndex file);
+  // nullptr (no error) when the file does not exist.
+  Result<std::shared_ptr<const FileHandle>> open_for_read(FileIndex file);
+  // Fills out[0, total span length); `absent` set (and no error) when a file is missing or
+  // shorter than the range.
+  Result<void> read_spans(const std::vector<FileSpan>& spans, char* out, std::optional<FileIndex>& absent);
+
+  TorrentFiles files_;
+  std::vector<std::string> full_paths_;
+  std::optional<Error> setup_error_;
+  std::vector<FileIndex> empty_files_;  // zero-length, non-pad, in payload order
+  FilePool pool_;
+};
+
+}  // namespace btd::daemon

@@ -1,0 +1,58 @@
+#include "daemon/disk/torrent_files.hpp"
+
+#include <optional>
+#include <string>
+
+namespace btd::daemon {
+
+namespace {
+
+// Empty, ".", ".." and NUL-bearing components are what could move a path outside download_dir
+// or onto something other than the file the torrent names.
+std::optional<std::string> unsafe_reason(std::string_view rel) {
+  if (rel.empty()) return "is empty";
+  if (rel.front() == '/') return "is absolute";
+  if (rel.find('\0') != std::string_view::npos) return "contains a NUL byte";
+  std::size_t start = 0;
+  while (start <= rel.size()) {
+    std::size_t slash = rel.find('/', start);
+    if (slash == std::string_view::npos) slash = rel.size();
+    const std::string_view part = rel.substr(start, slash - start);
+    if (part.empty()) return "has an empty component";
+    if (part == "." || part == "..") return "has a '" + std::string(part) + "' component";
+    start = slash + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> resolve_paths(const TorrentFiles& files) {
+  const StorageLayout& layout = files.layout;
+  if (files.paths.size() != layout.file_count())
+    return Error(Errc::invalid_argument, std::to_string(files.paths.size()) + " paths given for " +
+                                             std::to_string(layout.file_count()) + " files");
+  if (files.piece_hashes.size() != std::size_t{layout.piece_count()} * 20)
+    return Error(Errc::invalid_argument, std::to_string(files.piece_hashes.size()) +
+                                             " bytes of piece hashes for " +
+                                             std::to_string(layout.piece_count()) + " pieces");
+  if (files.download_dir.empty())
+    return Error(Errc::invalid_argument, "no download directory given");
+  std::string dir = files.download_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  std::vector<std::string> out;
+  out.reserve(files.paths.size());
+  for (std::size_t i = 0; i < files.paths.size(); ++i) {
+    if (auto why = unsafe_reason(files.paths[i]))
+      return Error(Errc::unsafe_path, "path of file " + std::to_string(i) + " '" + files.paths[i] +
+                                          "' " + *why + "; refusing to write outside '" + dir + "'");
+    out.push_back(dir == "/" ? "/" + files.paths[i] : dir + "/" + files.paths[i]);
+  }
+  return out;
+}
+
+std::string_view expected_hash(const TorrentFiles& files, PieceIndex piece) {
+  return std::string_view(files.piece_hashes).substr(std::size_t{piece.get()} * 20, 20);
+}
+
+}  // namespace btd::daemon
