@@ -168,7 +168,7 @@ void Torrent::connect_more(TimePoint now) {
   const std::size_t want = std::min(config_.max_peers - open, config_.max_connecting - connecting_);
   for (const auto& ep : candidates_.take(want, now)) {
     ++connecting_;
-    effects_.push_back(torrent_effect::Connect{ep});
+    emit<torrent_effect::Connect>(ep);
   }
 }
 
@@ -319,7 +319,7 @@ void Torrent::on_block(TorrentPeer& p, const BlockRequest& block, std::string_vi
   std::copy(data.begin(), data.end(), buffer.begin() + block.begin);
   if (r.piece_complete) {
     hashing_.insert(block.piece);
-    effects_.push_back(torrent_effect::VerifyAndWrite{block.piece, std::move(buffer)});
+    emit<torrent_effect::VerifyAndWrite>(block.piece, std::move(buffer));
     piece_buffers_.erase(block.piece.get());
   }
 }
@@ -351,7 +351,7 @@ void Torrent::fill_requests(TorrentPeer& p, TimePoint now) {
 
 void Torrent::pump_uploads(TorrentPeer& p) {
   while (p.reads_in_flight < config_.reads_in_flight_per_peer && !p.upload_queue.empty()) {
-    effects_.push_back(torrent_effect::ReadBlock{p.conn.key(), p.upload_queue.front()});
+    emit<torrent_effect::ReadBlock>(p.conn.key(), p.upload_queue.front());
     p.upload_queue.pop_front();
     ++p.reads_in_flight;
   }
@@ -392,7 +392,7 @@ void Torrent::remove_peer(PeerKey key, const std::string& reason, TimePoint now)
   else if (p.pieces_counted) (void)picker_.peer_lost(p.conn.peer_pieces());
   candidates_.on_disconnected(p.endpoint, now);
   peers_.erase(it);
-  effects_.push_back(torrent_effect::Close{key, reason});
+  emit<torrent_effect::Close>(key, reason);
 }
 
 void Torrent::on_peer_closed(PeerKey key, const std::string& reason, TimePoint now) {
@@ -425,13 +425,13 @@ void Torrent::on_piece_written(PieceIndex piece, bool hash_ok, std::optional<Err
   if (write_error) {
     (void)picker_.mark_failed(piece);  // the data is lost; no peer is to blame
     error_ = write_error->message;
-    effects_.push_back(torrent_effect::Failed{write_error->message});
+    emit<torrent_effect::Failed>(write_error->message);
     flush_outbound();
     return;
   }
   if (!hash_ok) {
     auto senders = picker_.mark_failed(piece);
-    effects_.push_back(torrent_effect::PieceFailed{piece});
+    emit<torrent_effect::PieceFailed>(piece);
     if (senders) {
       const bool sole = senders->size() == 1;
       for (PeerKey k : *senders) strike(k, sole, now);
@@ -442,7 +442,7 @@ void Torrent::on_piece_written(PieceIndex piece, bool hash_ok, std::optional<Err
   }
   (void)picker_.mark_have(piece);
   now_pieces_.erase(piece);
-  effects_.push_back(torrent_effect::PieceVerified{piece});
+  emit<torrent_effect::PieceVerified>(piece);
   for (auto& [k, p] : peers_) {
     p.conn.send_have(piece, now);
     if (p.counted_as_seed || p.conn.peer_pieces().get(piece)) {
@@ -451,7 +451,7 @@ void Torrent::on_piece_written(PieceIndex piece, bool hash_ok, std::optional<Err
     }
   }
   if (complete()) {
-    effects_.push_back(torrent_effect::Completed{});
+    emit<torrent_effect::Completed>();
     std::vector<PeerKey> seeds;
     for (auto& [k, p] : peers_)
       if (p.conn.peer_is_seed()) seeds.push_back(k);
@@ -484,7 +484,7 @@ void Torrent::flush_outbound() {
   for (auto& [k, p] : peers_) {
     std::string& out = p.conn.outbound();
     if (out.empty()) continue;
-    effects_.push_back(torrent_effect::Send{k, std::move(out)});
+    emit<torrent_effect::Send>(k, std::move(out));
     out.clear();
   }
 }

@@ -122,6 +122,11 @@ class Torrent {
   bool wants_peers() const noexcept;
   void flush_outbound();
   TorrentPeer* find(PeerKey key);
+  // Effects are built in place: GCC 12 misreads a moved-in variant as maybe-uninitialized.
+  template <class E, class... Args>
+  void emit(Args&&... args) {
+    effects_.emplace_back(std::in_place_type<E>, E{std::forward<Args>(args)...});
+  }
 
   std::shared_ptr<const Metainfo> meta_;
   TorrentConfig config_;
