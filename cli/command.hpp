@@ -20,5 +20,14 @@ struct GlobalOptions {
 int run_info(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_create(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_stats(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_add(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_status(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_get_piece(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_remove(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_pause(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_resume(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_verify(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_peers(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_files(const GlobalOptions& global, const std::vector<std::string>& args);
 
 }  // namespace btd::cli

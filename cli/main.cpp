@@ -21,6 +21,21 @@ constexpr const char* kUsage =
     "\n"
     "commands that talk to btd:\n"
     "  stats                                session figures: uptime, torrents, peers, rates\n"
+    "  add FILE.torrent|MAGNET [--dir D] [--paused] [--peer HOST:PORT]...\n"
+    "                                       add a torrent (the file is sent, btd needs no access);\n"
+    "                                       prints its id\n"
+    "  status [ID...] [--watch]             table of torrents; --watch redraws every second until\n"
+    "                                       all shown torrents are complete or Ctrl-C\n"
+    "  get-piece ID INDEX [-o FILE] [--timeout-ms N]\n"
+    "                                       fetch one piece (first in line), check its SHA-1 and\n"
+    "                                       write its bytes to FILE or to a non-terminal stdout\n"
+    "  remove ID [--delete-data]            forget a torrent (and delete its downloaded files)\n"
+    "  pause ID, resume ID                  stop or restart transfers\n"
+    "  verify ID                            re-check the data on disk\n"
+    "  peers ID                             connected peers: address, client, progress, rates\n"
+    "  files ID                             files with size and progress\n"
+    "\n"
+    "ID is a torrent's info-hash (40 hex digits) or a unique prefix of at least 6.\n"
     "\n"
     "options:\n"
     "  --socket PATH   the daemon's RPC socket (default: $BTD_SOCKET, $XDG_RUNTIME_DIR/btd/rpc.sock,\n"
@@ -37,6 +52,15 @@ const std::map<std::string, Runner>& commands() {
       {"info", &btd::cli::run_info},
       {"create", &btd::cli::run_create},
       {"stats", &btd::cli::run_stats},
+      {"add", &btd::cli::run_add},
+      {"status", &btd::cli::run_status},
+      {"get-piece", &btd::cli::run_get_piece},
+      {"remove", &btd::cli::run_remove},
+      {"pause", &btd::cli::run_pause},
+      {"resume", &btd::cli::run_resume},
+      {"verify", &btd::cli::run_verify},
+      {"peers", &btd::cli::run_peers},
+      {"files", &btd::cli::run_files},
   };
   return table;
 }
