@@ -165,11 +165,14 @@ void PeerSocket::on_resolved(int status, addrinfo* result) {
     close("cannot resolve " + endpoint_.ip + ": " + uv_text(status < 0 ? status : UV_EAI_NONAME));
     return;
   }
+  // The first IPv4 address, else the first IPv6 one: a host name from a tracker or a user is
+  // far more often reachable over IPv4, and "localhost" must not depend on IPv6 being up.
   sockaddr_storage address{};
-  for (addrinfo* ai = result; ai; ai = ai->ai_next) {
-    if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6) {
-      std::memcpy(&address, ai->ai_addr, ai->ai_addrlen);
-      break;
+  for (int family : {AF_INET, AF_INET6}) {
+    for (addrinfo* ai = result; ai && address.ss_family == AF_UNSPEC; ai = ai->ai_next) {
+      if (ai->ai_family == family && ai->ai_addrlen <= sizeof address) {
+        std::memcpy(&address, ai->ai_addr, ai->ai_addrlen);
+      }
     }
   }
   if (address.ss_family == AF_INET) {
