@@ -69,6 +69,13 @@ int run_add(const GlobalOptions& global, const std::vector<std::string>& words) 
   if (!args.ok()) return usage(args.error());
   if (args.positional().size() != 1) return usage("add needs exactly one FILE.torrent or MAGNET");
   const std::string& source = args.positional()[0];
+  // Usage is checked before the file is read, so a typo is exit 2 whatever the file.
+  const auto peers = args.values("peer");
+  for (const auto& p : peers)
+    if (!is_peer_address(p))
+      return usage("--peer " + p + " is not HOST:PORT (IPv6 as [ADDR]:PORT, port 1-65535)");
+  const auto dir = args.value("dir");
+  if (dir && dir->empty()) return usage("--dir needs a directory");
 
   nlohmann::json params = nlohmann::json::object();
   if (is_magnet(source)) {
@@ -81,8 +88,7 @@ int run_add(const GlobalOptions& global, const std::vector<std::string>& words) 
     }
     params["metainfo"] = to_base64(*bytes);
   }
-  if (auto dir = args.value("dir")) {
-    if (dir->empty()) return usage("--dir needs a directory");
+  if (dir) {
     std::error_code ec;
     const auto cwd = std::filesystem::current_path(ec);
     if (ec) {
@@ -93,10 +99,6 @@ int run_add(const GlobalOptions& global, const std::vector<std::string>& words) 
     params["download_dir"] = absolute_dir(*dir, cwd.string());
   }
   if (args.flag("paused")) params["paused"] = true;
-  const auto peers = args.values("peer");
-  for (const auto& p : peers)
-    if (!is_peer_address(p))
-      return usage("--peer " + p + " is not HOST:PORT (IPv6 as [ADDR]:PORT, port 1-65535)");
   if (!peers.empty()) params["peers"] = peers;
 
   CallOutcome out = call_daemon(global, "torrent.add", params);

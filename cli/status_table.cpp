@@ -253,13 +253,16 @@ std::size_t widest_line(const std::string& text) {
 std::string render_status_table(const json& status_result, std::size_t width) {
   const json& torrents = list_of(status_result, "torrents");
   if (torrents.empty()) return "no torrents\n";
-  // On a narrow terminal the bar shrinks, then goes (leaving the percentage), before the name
-  // is cut below its floor.
-  std::string text;
-  for (std::size_t cells : {20u, 10u, 0u}) {
-    text = render_status_rows(torrents, width, cells);
-    if (widest_line(text) <= width) break;
+  // Room goes first to the whole name, then to the bar: a wide bar, else a short one if that
+  // lets the name show in full; when the name must be cut anyway, a short bar, and on a very
+  // narrow terminal none (the percentage stays).
+  constexpr std::size_t kUnlimited = std::numeric_limits<std::size_t>::max();
+  for (std::size_t cells : {20u, 10u}) {
+    std::string text = render_status_rows(torrents, kUnlimited, cells);
+    if (widest_line(text) <= width) return text;
   }
+  std::string text = render_status_rows(torrents, width, 10);
+  if (widest_line(text) > width) text = render_status_rows(torrents, width, 0);
   return text;
 }
 

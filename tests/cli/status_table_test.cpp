@@ -69,16 +69,27 @@ TEST_CASE("status table: a long name is truncated so lines fit the width") {
     for (const auto& line : lines) CHECK(display_width(line) <= width);
     CHECK(lines[1].find("nnn...") != std::string::npos);
   }
-  // The bar shrinks before the name goes below its floor, and goes last.
-  CHECK(lines_of(render_status_table(result, 120))[1].find("[####################") == std::string::npos);
-  CHECK(lines_of(render_status_table(result, 120))[1].find("[#########...........]") != std::string::npos);
-  CHECK(lines_of(render_status_table(result, 100))[1].find("[####......]") != std::string::npos);
+  // A name that must be cut anyway gets a short bar; on a very narrow terminal, none.
+  CHECK(lines_of(render_status_table(result, 120))[1].find(" [####......]  45.2%") != std::string::npos);
+  CHECK(lines_of(render_status_table(result, 100))[1].find(" [####......]  45.2%") != std::string::npos);
   const auto narrow = lines_of(render_status_table(result, 90));
   CHECK(narrow[1].find('[') == std::string::npos);
   CHECK(narrow[1].find(" 45.2%") != std::string::npos);
   // When everything fits, nothing is cut.
   const auto wide = lines_of(render_status_table(json::parse(kTwoTorrents), 400));
   CHECK(wide[1].find("debian-12.5.0-amd64-netinst.iso  downloading") != std::string::npos);
+}
+
+TEST_CASE("status table: the bar shrinks so that a name can show in full") {
+  const json result = json::parse(kTwoTorrents);
+  const std::string name = "debian-12.5.0-amd64-netinst.iso";
+  const auto wide = lines_of(render_status_table(result, 200));
+  CHECK(wide[1].find("[#########...........]") != std::string::npos);
+  CHECK(display_width(wide[1]) > 130);
+  const auto normal = lines_of(render_status_table(result, 130));
+  CHECK(normal[1].find(name + "  downloading") != std::string::npos);
+  CHECK(normal[1].find("[####......]") != std::string::npos);
+  for (const auto& line : normal) CHECK(display_width(line) <= 130);
 }
 
 TEST_CASE("status table: the name keeps a floor even on a very narrow terminal") {
