@@ -198,7 +198,12 @@ std::size_t terminal_width() {
 
 namespace {
 
-std::string render_status_rows(const json& torrents, std::size_t width, std::size_t bar_cells) {
+struct StatusText {
+  std::string table;
+  std::string errors;  // one line per torrent in error, after the table; not fitted to width
+};
+
+StatusText render_status_rows(const json& torrents, std::size_t width, std::size_t bar_cells) {
   const std::vector<Column> columns = {
       {"ID", false, false},       {"NAME", false, true},  {"STATE", false, false},
       {"PROGRESS", false, false}, {"SIZE", true, false},  {"DOWN", true, false},
@@ -230,19 +235,16 @@ std::string render_status_rows(const json& torrents, std::size_t width, std::siz
     if (!error.empty())
       errors += (id.empty() ? std::string("-") : id) + ": error: " + sanitize_for_terminal(error) + "\n";
   }
-  return render_table(columns, std::move(rows), width) + errors;
+  return {render_table(columns, std::move(rows), width), std::move(errors)};
 }
 
-// Display width of the table part (error lines after it may be longer; they are messages).
 std::size_t widest_line(const std::string& text) {
   std::size_t widest = 0;
   std::size_t start = 0;
   while (start < text.size()) {
     std::size_t end = text.find('\n', start);
     if (end == std::string::npos) end = text.size();
-    const std::string_view line(text.data() + start, end - start);
-    if (line.find(": error: ") == std::string_view::npos)
-      widest = std::max(widest, display_width(line));
+    widest = std::max(widest, display_width(std::string_view(text.data() + start, end - start)));
     start = end + 1;
   }
   return widest;
@@ -258,12 +260,12 @@ std::string render_status_table(const json& status_result, std::size_t width) {
   // narrow terminal none (the percentage stays).
   constexpr std::size_t kUnlimited = std::numeric_limits<std::size_t>::max();
   for (std::size_t cells : {20u, 10u}) {
-    std::string text = render_status_rows(torrents, kUnlimited, cells);
-    if (widest_line(text) <= width) return text;
+    StatusText text = render_status_rows(torrents, kUnlimited, cells);
+    if (widest_line(text.table) <= width) return text.table + text.errors;
   }
-  std::string text = render_status_rows(torrents, width, 10);
-  if (widest_line(text) > width) text = render_status_rows(torrents, width, 0);
-  return text;
+  StatusText text = render_status_rows(torrents, width, 10);
+  if (widest_line(text.table) > width) text = render_status_rows(torrents, width, 0);
+  return text.table + text.errors;
 }
 
 std::string render_peers_table(const json& peers_result, std::size_t width) {

@@ -108,6 +108,12 @@ TEST_CASE("status table: torrents in error get a line with their message") {
   const auto lines = lines_of(render_status_table(result, 200));
   REQUIRE(lines.size() == 4);
   CHECK(lines[3] == "fedcba98: error: cannot write /srv/dl/archive: No space left on device");
+  // A long message is printed whole and does not squeeze the table.
+  result["torrents"][1]["error"] = std::string(500, 'e');
+  const auto long_lines = lines_of(render_status_table(result, 200));
+  REQUIRE(long_lines.size() == 4);
+  CHECK(long_lines[1].find("[#########...........]") != std::string::npos);
+  CHECK(long_lines[3].size() == 8 + 9 + 500);
 }
 
 TEST_CASE("status table: empty list, missing and mistyped fields do not throw") {
