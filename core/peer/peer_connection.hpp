@@ -8,6 +8,7 @@
 // a peer that breaks it gets an error from on_bytes and must be closed, never trusted.
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@
 #include "core/wire/extension_handshake.hpp"
 #include "core/wire/frame_decoder.hpp"
 #include "core/wire/handshake.hpp"
+#include "core/wire/message.hpp"
 
 namespace btd {
 
@@ -31,8 +33,13 @@ struct PeerConnectionLimits {
 };
 
 // ---- events: what the peer told us, validated --------------------------------------------
+// Choke, unchoke, interested and not interested are reported when they change the state (a
+// repeated choke is reported again only when it dropped requests).
 namespace peer_event {
-struct Choked {};
+// Without BEP 6 a choke silently drops every request we had outstanding (BEP 3): `dropped` lists
+// them so the torrent can give them back to the picker. With BEP 6 it is empty; the peer rejects
+// each request explicitly instead (Rejected events).
+struct Choked { std::vector<BlockRequest> dropped; };
 struct Unchoked {};
 struct Interested {};
 struct NotInterested {};
@@ -40,7 +47,9 @@ struct Have { PieceIndex piece; };         // new piece (duplicates are not repo
 struct BitfieldReceived {};                // peer_pieces() now holds it (also for have_all/none)
 struct Request { BlockRequest block; };   // in range, within limits; answer with send_block or send_reject
 struct Cancel { BlockRequest block; };    // the peer withdrew a request it had queued
-struct Block { BlockRequest block; std::string_view data; };  // data valid until the next on_bytes call
+// `data` points into the connection's receive buffer: copy it (or hand it to the disk) before the
+// next on_bytes call, which may overwrite it.
+struct Block { BlockRequest block; std::string_view data; };
 struct Rejected { BlockRequest block; };  // BEP 6 reject for a request we sent
 struct AllowedFast { PieceIndex piece; };
 struct Suggest { PieceIndex piece; };
@@ -74,7 +83,11 @@ class PeerConnection {
   // Feeds received bytes. Appends events in arrival order. An error means the peer broke the
   // protocol (message too large, wrong length, index out of range, bitfield after other
   // messages, spare bits set, a BEP 6 message without BEP 6, a block we never requested...):
-  // close the connection. Events already appended before the error are still valid.
+  // close the connection. Events already appended before the error are still valid. After an
+  // error every later call returns the same error.
+  //
+  // "First message" for bitfield/have_all/have_none ignores keep-alives, extended messages, port
+  // and unknown ids: Transmission sends its BEP 10 handshake before its bitfield.
   Result<void> on_bytes(std::string_view bytes, TimePoint now, std::vector<PeerEvent>& events);
 
   // ---- state ------------------------------------------------------------------------------
@@ -89,6 +102,10 @@ class PeerConnection {
   // Requests the peer has queued with us.
   std::size_t peer_request_count() const noexcept { return peer_requests_.size(); }
   const std::optional<wire::ExtensionHandshake>& peer_extensions() const noexcept { return peer_ext_; }
+  // Pieces the peer lets us request while it chokes us (BEP 6 allowed fast), in arrival order.
+  const std::vector<PieceIndex>& allowed_fast_from_peer() const noexcept { return allowed_fast_from_peer_; }
+  // Pieces we granted with send_allowed_fast: requests for them are served even while choking.
+  const std::vector<PieceIndex>& allowed_fast_to_peer() const noexcept { return allowed_fast_to_peer_; }
   std::uint64_t payload_downloaded() const noexcept { return payload_down_; }
   std::uint64_t payload_uploaded() const noexcept { return payload_up_; }
   TimePoint last_received() const noexcept { return last_received_; }
@@ -98,25 +115,42 @@ class PeerConnection {
   // First message after the handshake: have_all/have_none when BEP 6 applies and fits,
   // otherwise a bitfield (nothing at all when we have no piece and BEP 6 is off).
   void send_bitfield(const Bitfield& ours, TimePoint now);
-  void send_extension_handshake(const wire::ExtensionHandshake& ours, TimePoint now);
+  void send_extension_handshake(const wire::ExtensionHandshake& ours, TimePoint now);  // BEP 10 only
   void send_have(PieceIndex piece, TimePoint now);
-  // Choking drops the peer's queued requests: with BEP 6 each gets a reject (BEP 6 says so).
+  // Choking drops the peer's queued requests: with BEP 6 each gets a reject (BEP 6 says so),
+  // except requests for pieces we granted as allowed fast, which stay queued.
+  // send_choke and send_unchoke send only on change.
   void send_choke(TimePoint now);
   void send_unchoke(TimePoint now);
   void send_interested(bool interested, TimePoint now);  // sends only on change
+  // A block already outstanding is not requested twice.
   void send_request(const BlockRequest& block, TimePoint now);
+  // Sent only for an outstanding request; a block for it that still arrives is then ignored.
   void send_cancel(const BlockRequest& block, TimePoint now);
-  // Answers a queued peer request; ignored if the request was cancelled meanwhile (returns false).
+  // Answers a queued peer request; ignored if the request was cancelled meanwhile (returns false),
+  // or if data.size() is not the requested length.
   bool send_block(const BlockRequest& block, std::string_view data, TimePoint now);
+  // Drops a queued peer request; the reject message goes out only with BEP 6 (BEP 3 has none).
   void send_reject(const BlockRequest& block, TimePoint now);
-  void send_allowed_fast(PieceIndex piece, TimePoint now);
+  void send_allowed_fast(PieceIndex piece, TimePoint now);  // BEP 6 only; once per piece
   void send_keepalive(TimePoint now);
-  void send_extended(std::uint8_t id, std::string_view payload, TimePoint now);
+  void send_extended(std::uint8_t id, std::string_view payload, TimePoint now);  // BEP 10 only
+  void send_port(std::uint16_t dht_port, TimePoint now);  // BEP 5
 
   // Bytes waiting to go to the socket. The daemon moves them out (swap) and writes them.
   std::string& outbound() noexcept { return outbound_; }
 
  private:
+  Result<void> on_message(const wire::Message& message, TimePoint now, std::vector<PeerEvent>& events);
+  Result<void> on_bitfield(std::string_view bytes, std::vector<PeerEvent>& events);
+  Result<void> on_request(const BlockRequest& block, TimePoint now, std::vector<PeerEvent>& events);
+  Result<void> on_block(const BlockRequest& block, std::string_view data, std::vector<PeerEvent>& events);
+  Result<void> on_extended(std::uint8_t id, std::string_view payload, std::vector<PeerEvent>& events);
+  void on_choke(std::vector<PeerEvent>& events);
+  Result<void> check_piece(std::string_view message, PieceIndex piece) const;
+  void remember_cancelled(const BlockRequest& block);
+  void put(const wire::Message& message, TimePoint now);
+
   PeerKey key_;
   PieceGeometry geometry_;
   PeerConnectionLimits limits_;
@@ -132,6 +166,12 @@ class PeerConnection {
   std::vector<BlockRequest> our_requests_;
   std::vector<BlockRequest> peer_requests_;
   std::optional<wire::ExtensionHandshake> peer_ext_;
+  std::vector<PieceIndex> allowed_fast_from_peer_;
+  std::vector<PieceIndex> allowed_fast_to_peer_;
+  // Requests we cancelled (or a choke dropped) whose blocks may still be in flight: such a block
+  // is ignored instead of being taken for an unsolicited one. Bounded, oldest forgotten first.
+  std::deque<BlockRequest> recently_cancelled_;
+  std::optional<Error> failed_;
   std::uint64_t payload_down_ = 0;
   std::uint64_t payload_up_ = 0;
   TimePoint last_received_{};
