@@ -13,6 +13,8 @@
 
 #include "daemon/daemon_options.hpp"
 #include "daemon/log.hpp"
+#include "daemon/event_hub.hpp"
+#include "daemon/session.hpp"
 #include "daemon/session_methods.hpp"
 #include "rpc/dispatcher.hpp"
 #include "rpc/server.hpp"
@@ -38,6 +40,7 @@ struct Shutdown {
   uv_signal_t sigint{};
   uv_signal_t sigterm{};
   btd::rpc::UnixSocketServer* server = nullptr;
+  Session* session = nullptr;
   bool requested = false;
 };
 
@@ -47,8 +50,11 @@ void on_stop_signal(uv_signal_t* handle, int signum) {
   s->requested = true;
   log_notice(std::string("received ") + (signum == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
   s->server->close();
-  uv_close(reinterpret_cast<uv_handle_t*>(&s->sigint), nullptr);
-  uv_close(reinterpret_cast<uv_handle_t*>(&s->sigterm), nullptr);
+  // Trackers hear "stopped" (bounded in time) before the signal handles go and the loop ends.
+  s->session->stop([s] {
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->sigint), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&s->sigterm), nullptr);
+  });
 }
 
 }  // namespace
@@ -86,9 +92,22 @@ int main(int argc, char** argv) {
   const auto started = std::chrono::steady_clock::now();
 
   btd::rpc::Dispatcher dispatcher;
-  add_session_methods(dispatcher, started, [] { return SessionStats{}; });
+  btd::rpc::UnixSocketServer* server_ptr = nullptr;
+  EventHub events([&server_ptr](std::uint64_t connection, const std::string& method, nlohmann::json params) {
+    return server_ptr != nullptr && server_ptr->notify(connection, method, std::move(params));
+  });
+  SessionConfig session_config;
+  session_config.state_dir = options.state_dir;
+  session_config.download_dir = options.download_dir;
+  session_config.listen_port = options.listen_port.value_or(6881);
+  Session session(&loop, session_config, events);
+  session.add_methods(dispatcher);
+  add_session_methods(dispatcher, started, [&session] { return session.stats(); });
 
-  btd::rpc::UnixSocketServer server(&loop, dispatcher);
+  btd::rpc::ServerOptions server_options;
+  server_options.on_disconnect = [&events](std::uint64_t connection) { events.unsubscribe(connection); };
+  btd::rpc::UnixSocketServer server(&loop, dispatcher, server_options);
+  server_ptr = &server;
   const std::string socket_path = btd::rpc::resolve_server_socket(options.socket, btd::rpc::process_env());
   if (auto listening = server.listen(socket_path); !listening) {
     log_error(listening.error().message);
@@ -98,16 +117,27 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  if (auto started_ok = session.start(); !started_ok) {
+    log_error("cannot start: " + started_ok.error().message);
+    server.close();
+    session.stop([] {});
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+    return 1;
+  }
+
   Shutdown shutdown;
   shutdown.server = &server;
+  shutdown.session = &session;
   uv_signal_init(&loop, &shutdown.sigint);
   uv_signal_init(&loop, &shutdown.sigterm);
   shutdown.sigint.data = shutdown.sigterm.data = &shutdown;
   uv_signal_start(&shutdown.sigint, on_stop_signal, SIGINT);
   uv_signal_start(&shutdown.sigterm, on_stop_signal, SIGTERM);
 
-  log_notice("btd " BTD_VERSION " listening for RPC on " + socket_path + ", state in " +
-             options.state_dir + ", downloads to " + options.download_dir);
+  log_notice("btd " BTD_VERSION " listening for RPC on " + socket_path + ", for peers on port " +
+             std::to_string(session.stats().listen_port.value_or(0)) + ", state in " + options.state_dir +
+             ", downloads to " + options.download_dir);
   uv_run(&loop, UV_RUN_DEFAULT);
 
   const int closed = uv_loop_close(&loop);

@@ -158,4 +158,22 @@ std::optional<std::string> normalize_ip_literal(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<PeerEndpoint> parse_endpoint(std::string_view text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 >= text.size()) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  // A bare IPv6 address has colons of its own: it must be bracketed to carry a port.
+  if (host.find(':') != std::string_view::npos && (host.front() != '[' || host.back() != ']')) return std::nullopt;
+  unsigned port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9' || port > 65535) return std::nullopt;
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port == 0 || port > 65535) return std::nullopt;
+  auto ip = normalize_ip_literal(host);
+  if (!ip) return std::nullopt;
+  return PeerEndpoint{*ip, static_cast<std::uint16_t>(port)};
+}
+
 }  // namespace btd::tracker

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import unittest
@@ -104,7 +105,7 @@ class Daemon:
         self.test = test
         self.state = test.path(name + "-state")
         self.socket = test.path(name + ".sock")
-        self.args = [BTD, "--state-dir", self.state, "--socket", self.socket, "--log-level", "debug", *extra_args]
+        self.args = [BTD, "--state-dir", self.state, "--socket", self.socket, "--log-level", "debug", "--listen-port", "0", *extra_args]
         self.proc = None
 
     def start(self, wait=True):
@@ -136,3 +137,84 @@ class Daemon:
         self.proc.send_signal(sig)
         self.proc.wait(timeout=timeout)
         return self.proc.returncode
+
+
+def free_port():
+    """A port that was free a moment ago on 127.0.0.1 (TCP and UDP)."""
+    for _ in range(50):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            u.close()
+    raise AssertionError("no free port")
+
+
+def wait_for(predicate, timeout, what, interval=0.1):
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def start_opentracker(test, info_hashes, port=None):
+    """opentracker on 127.0.0.1, HTTP and UDP on one port, tracking only `info_hashes`
+    (Debian's build is compiled with a whitelist). Returns the port."""
+    whitelist = test.path("whitelist.txt")
+    with open(whitelist, "w") as f:
+        f.write("".join(h + "\n" for h in info_hashes))
+    port = port or free_port()
+    # It chroots to its working directory when it can, drops to "nobody" when root, and reads the
+    # whitelist afterwards: run it in the test's temp dir (made readable) with a relative path.
+    os.chmod(test.tmp, 0o755)
+    os.chmod(whitelist, 0o644)
+    test.spawn(["opentracker", "-i", "127.0.0.1", "-p", str(port), "-P", str(port), "-w", "whitelist.txt",
+                "-d", test.tmp], cwd=test.tmp)
+
+    def up():
+        s = socket.socket()
+        try:
+            s.connect(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+    wait_for(up, 10, "opentracker to listen")
+    return port
+
+
+def lt_session(port, upload_rate_limit=0):
+    """A libtorrent session bound to loopback with every public-facing feature off: no DHT,
+    LSD, UPnP or NAT-PMP, so nothing leaves 127.0.0.1."""
+    import libtorrent as lt
+    settings = {
+        "listen_interfaces": f"127.0.0.1:{port}",
+        "enable_dht": False, "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
+        "allow_multiple_connections_per_ip": True,
+        "announce_to_all_trackers": True, "announce_to_all_tiers": True,
+        "alert_mask": 0,
+        "upload_rate_limit": upload_rate_limit,
+        "min_announce_interval": 1,
+    }
+    return lt.session(settings)
+
+
+def sha256_file(path):
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -49,3 +49,18 @@ TEST_CASE("IP literals are normalized and everything else refused") {
   CHECK_FALSE(normalize_ip_literal("fe80::1%eth0"));
   CHECK_FALSE(normalize_ip_literal(""));
 }
+
+TEST_CASE("parse_endpoint takes host:port with IP literals only") {
+  using btd::tracker::parse_endpoint;
+  CHECK(parse_endpoint("127.0.0.1:6881") == btd::tracker::PeerEndpoint{"127.0.0.1", 6881});
+  CHECK(parse_endpoint("[::1]:51413") == btd::tracker::PeerEndpoint{"::1", 51413});
+  CHECK(parse_endpoint("[2001:DB8::0:1]:80")->ip == "2001:db8::1");
+  CHECK_FALSE(parse_endpoint("::1:80").has_value());          // IPv6 needs brackets
+  CHECK_FALSE(parse_endpoint("1.2.3.4:0").has_value());
+  CHECK_FALSE(parse_endpoint("1.2.3.4:65536").has_value());
+  CHECK_FALSE(parse_endpoint("1.2.3.4:99999999999").has_value());
+  CHECK_FALSE(parse_endpoint("1.2.3.4").has_value());
+  CHECK_FALSE(parse_endpoint("1.2.3.4:").has_value());
+  CHECK_FALSE(parse_endpoint("example.org:80").has_value());
+  CHECK_FALSE(parse_endpoint("1.2.3.4:8x").has_value());
+}

@@ -1,0 +1,146 @@
+#pragma once
+// The daemon's session: every torrent, and the wiring of each torrent's engine to the disk,
+// the peer network and the trackers. It executes the engine's effects, owns the timers, and
+// implements the torrent.* RPC methods (registered by torrent_methods.cpp). Loop thread only.
+#include <uv.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/metainfo/metainfo.hpp"
+#include "core/torrent/torrent.hpp"
+#include "core/wire/peer_id.hpp"
+#include "daemon/disk/disk_io.hpp"
+#include "daemon/event_hub.hpp"
+#include "daemon/session_methods.hpp"
+#include "daemon/state_store.hpp"
+#include "rpc/dispatcher.hpp"
+
+namespace btd::net {
+class PeerNetwork;
+struct PeerReady;
+}  // namespace btd::net
+
+namespace btd::daemon {
+
+class HttpClient;
+class UdpTrackerSocket;
+class TorrentAnnouncer;
+
+struct SessionConfig {
+  std::string state_dir;
+  std::string download_dir;
+  int listen_port = 6881;            // 0: any free port
+  std::string listen_address = "0.0.0.0";
+  std::size_t max_connections = 500;
+  TorrentConfig torrent;
+  bool announce_to_trackers = true;
+};
+
+// A get-piece call waiting for its piece to be verified.
+struct PieceWaiter {
+  PieceIndex piece;
+  std::uint32_t offset = 0;
+  std::uint32_t length = 0;
+  rpc::Responder respond;
+  uv_timer_t* timer = nullptr;
+  bool done = false;
+};
+
+struct TorrentEntry {
+  std::string id;
+  std::shared_ptr<const Metainfo> meta;
+  std::string torrent_bytes;
+  std::string download_dir;
+  std::int64_t added_at = 0;
+  bool paused = false;
+  bool checking = false;
+  std::uint32_t check_progress = 0;
+  std::optional<std::string> error;  // outside the engine: a failed check, say
+  std::unique_ptr<Torrent> engine;   // null while checking
+  std::unique_ptr<DiskIo> disk;
+  std::unique_ptr<TorrentAnnouncer> announcer;
+  std::vector<tracker::PeerEndpoint> pending_peers;  // given before the check finished
+  std::vector<std::shared_ptr<PieceWaiter>> waiters;
+  std::vector<std::function<void()>> after_check;    // e.g. get-piece on a torrent still checking
+};
+
+class Session {
+ public:
+  Session(uv_loop_t* loop, SessionConfig config, EventHub& events);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Listens for peers and loads the torrents of the state dir.
+  Result<void> start();
+  // Sends "stopped" to trackers (bounded in time), closes every connection and handle; `done`
+  // runs when the loop may be closed.
+  void stop(std::function<void()> done);
+
+  void add_methods(rpc::Dispatcher& dispatcher);
+  SessionStats stats();
+
+ private:
+  friend struct SessionMethods;
+  using TimePoint = Torrent::TimePoint;
+
+  // torrent lifecycle
+  rpc::RpcResult<rpc::Json> add_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
+                                        const std::vector<std::string>& peers, std::int64_t added_at,
+                                        bool persist);
+  void start_check(TorrentEntry& t);
+  void on_check_done(const std::string& id, Result<Bitfield> have);
+  void start_engine(TorrentEntry& t, Bitfield have);
+  void remove_torrent(const std::string& id, bool delete_data, rpc::Responder respond);
+  void set_paused(TorrentEntry& t, bool paused);
+  void verify(TorrentEntry& t);
+  void wait_for_piece(TorrentEntry& t, std::shared_ptr<PieceWaiter> waiter, std::uint64_t timeout_ms);
+  void serve_waiter(TorrentEntry& t, const std::shared_ptr<PieceWaiter>& waiter);
+  void close_peers(TorrentEntry& t, const std::string& reason);
+
+  // effects
+  void drain(TorrentEntry& t);
+  void on_piece_verified(TorrentEntry& t, PieceIndex piece);
+
+  // peers
+  void on_peer_ready(const net::PeerReady& ready);
+  void connect_peer(TorrentEntry& t, const tracker::PeerEndpoint& endpoint);
+  void on_peer_data(std::uint64_t socket, std::string_view bytes);
+  void on_peer_closed(std::uint64_t socket, const std::string& reason);
+
+  // lookups
+  TorrentEntry* find(const std::string& id);
+  TorrentEntry* find(const InfoHash& info_hash);
+  rpc::RpcResult<TorrentEntry*> resolve(const std::string& id_or_prefix);
+  rpc::Json status_json(TorrentEntry& t, TimePoint now);
+  void tick();
+  TimePoint now() const;
+
+  uv_loop_t* loop_;
+  SessionConfig config_;
+  EventHub& events_;
+  StateStore store_;
+  wire::PeerId peer_id_;
+  std::map<std::string, std::unique_ptr<TorrentEntry>> torrents_;
+  std::map<std::uint64_t, std::string> socket_torrent_;          // socket -> torrent id
+  std::map<std::uint64_t, std::pair<std::string, tracker::PeerEndpoint>> connecting_;  // outgoing attempts
+  std::unique_ptr<net::PeerNetwork> network_;
+  std::unique_ptr<HttpClient> http_;
+  std::unique_ptr<UdpTrackerSocket> udp_;
+  // Announcers of removed torrents, kept until their "stopped" announces are done.
+  std::vector<std::unique_ptr<TorrentAnnouncer>> stopping_announcers_;
+  std::vector<std::unique_ptr<TorrentAnnouncer>> finished_announcers_;
+  void retire_announcer(std::unique_ptr<TorrentAnnouncer> announcer);
+  uv_timer_t* tick_timer_ = nullptr;
+  std::uint64_t rng_state_;
+  bool stopping_ = false;
+};
+
+}  // namespace btd::daemon

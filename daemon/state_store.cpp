@@ -1,0 +1,138 @@
+#include "daemon/state_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "core/bencode/decoder.hpp"
+#include "core/bencode/value.hpp"
+
+namespace btd::daemon {
+namespace {
+
+Error io_error(const std::string& what, const std::string& path, int err) {
+  return Error(Errc::io_error, what + " " + path + ": " + std::strerror(err));
+}
+
+Result<std::string> read_whole(const std::string& path, std::size_t max) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io_error("cannot open", path, errno);
+  std::string out;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return io_error("cannot read", path, err);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > max) {
+      ::close(fd);
+      return Error(Errc::limit_exceeded, path + " is larger than " + std::to_string(max) + " bytes");
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+std::string settings_bytes(const StoredTorrent& t) {
+  bencode::Dict d;
+  d["download_dir"] = t.download_dir;
+  d["paused"] = t.paused ? 1 : 0;
+  d["added_at"] = t.added_at;
+  return bencode::encode(d);
+}
+
+}  // namespace
+
+Result<void> write_file_durably(const std::string& path, std::string_view data) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error("cannot create", tmp, errno);
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return io_error("cannot write", tmp, err);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return io_error("cannot fsync", tmp, err);
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return io_error("cannot rename onto", path, err);
+  }
+  // The rename is durable only once the directory entry is.
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+Result<void> StateStore::save(const StoredTorrent& t) const {
+  if (auto r = write_file_durably(dir_ + "/" + t.id + ".torrent", t.torrent_bytes); !r) return r;
+  return save_settings(t);
+}
+
+Result<void> StateStore::save_settings(const StoredTorrent& t) const {
+  return write_file_durably(dir_ + "/" + t.id + ".resume", settings_bytes(t));
+}
+
+Result<void> StateStore::remove(const std::string& id) const {
+  for (const char* ext : {".torrent", ".resume"}) {
+    const std::string path = dir_ + "/" + id + ext;
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error("cannot remove", path, errno);
+  }
+  return {};
+}
+
+std::vector<StoredTorrent> StateStore::load_all(std::vector<std::string>& problems) const {
+  std::vector<StoredTorrent> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() != 48 || name.substr(40) != ".torrent") continue;
+    StoredTorrent t;
+    t.id = name.substr(0, 40);
+    auto bytes = read_whole(entry.path().string(), 64u << 20);
+    if (!bytes) {
+      problems.push_back(bytes.error().message);
+      continue;
+    }
+    t.torrent_bytes = std::move(*bytes);
+    if (auto settings = read_whole(dir_ + "/" + t.id + ".resume", 1u << 20)) {
+      if (auto doc = bencode::decode(*settings)) {
+        const bencode::Node root = doc->root();
+        t.download_dir = std::string(root.dict_find_string("download_dir").value_or(""));
+        t.paused = root.dict_find_int("paused").value_or(0) != 0;
+        t.added_at = root.dict_find_int("added_at").value_or(0);
+      }
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace btd::daemon

@@ -1,0 +1,242 @@
+// The torrent.* and events.* RPC methods of shared/RPC.md: parameter checking here, the work in
+// Session.
+#include <chrono>
+#include <filesystem>
+
+#include "core/util/base64.hpp"
+#include "daemon/session.hpp"
+#include "daemon/tracker/torrent_announcer.hpp"
+#include "rpc/error_codes.hpp"
+#include "rpc/params.hpp"
+
+namespace btd::daemon {
+
+namespace p = rpc::params;
+using rpc::Json;
+using rpc::RpcError;
+using rpc::RpcResult;
+
+struct SessionMethods {
+  static void add(Session& s, rpc::Dispatcher& d);
+};
+
+namespace {
+
+constexpr std::uint64_t kMaxTimeoutMs = 24ull * 3600 * 1000;
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+#define BTD_TRY(var, expr)                     \
+  auto var##_result = (expr);                  \
+  if (!var##_result) return var##_result.error(); \
+  auto var = std::move(var##_result.value())
+
+}  // namespace
+
+void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
+  d.add_sync("torrent.add", [&s](const Json& params) -> RpcResult<Json> {
+    if (auto bad = p::check_known(params, {"metainfo", "magnet", "path", "download_dir", "paused", "peers"}))
+      return *bad;
+    BTD_TRY(metainfo, p::optional_string(params, "metainfo"));
+    BTD_TRY(magnet, p::optional_string(params, "magnet"));
+    BTD_TRY(path, p::optional_string(params, "path"));
+    BTD_TRY(dir, p::optional_string(params, "download_dir"));
+    BTD_TRY(paused, p::optional_bool(params, "paused", false));
+    BTD_TRY(peers, p::optional_string_array(params, "peers"));
+    const int sources = int{metainfo.has_value()} + int{magnet.has_value()} + int{path.has_value()};
+    if (sources != 1)
+      return RpcError(rpc::code::invalid_params, "invalid params: give exactly one of \"metainfo\", \"magnet\", \"path\"");
+    if (magnet)
+      return RpcError(rpc::code::invalid_metainfo, "magnet links need metadata from peers (BEP 9), not supported yet");
+    if (dir && !dir->empty() && (*dir)[0] != '/')
+      return RpcError(rpc::code::invalid_params, "invalid params: \"download_dir\" must be an absolute path");
+    std::string bytes;
+    if (metainfo) {
+      auto decoded = from_base64(*metainfo);
+      if (!decoded) return RpcError(rpc::code::invalid_params, "invalid params: \"metainfo\" is not valid base64");
+      bytes = std::move(*decoded);
+    } else {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(*path, ec);
+      if (ec) return RpcError(rpc::code::io_error, "cannot read " + *path + ": " + ec.message());
+      if (size > kMaxTorrentFileBytes)
+        return RpcError(rpc::code::invalid_metainfo, *path + " is larger than the 64 MiB limit for .torrent files");
+      FILE* f = std::fopen(path->c_str(), "rb");
+      if (f == nullptr) return RpcError(rpc::code::io_error, "cannot open " + *path);
+      bytes.resize(size);
+      const std::size_t got = std::fread(bytes.data(), 1, size, f);
+      std::fclose(f);
+      bytes.resize(got);
+    }
+    return s.add_torrent(std::move(bytes), dir.value_or(""), paused, peers.value_or(std::vector<std::string>{}),
+                         unix_now(), true);
+  });
+
+  d.add_sync("torrent.status", [&s](const Json& params) -> RpcResult<Json> {
+    if (auto bad = p::check_known(params, {"id"})) return *bad;
+    BTD_TRY(ids, p::optional_string_or_array(params, "id"));
+    Json list = Json::array();
+    const auto n = s.now();
+    if (ids) {
+      for (const std::string& id : *ids) {
+        BTD_TRY(t, s.resolve(id));
+        list.push_back(s.status_json(*t, n));
+      }
+    } else {
+      for (auto& [id, t] : s.torrents_) list.push_back(s.status_json(*t, n));
+    }
+    return Json{{"torrents", list}};
+  });
+
+  d.add("torrent.get_piece", [&s](const Json& params, rpc::Responder respond) {
+    auto run = [&]() -> std::optional<RpcError> {
+      if (auto bad = p::check_known(params, {"id", "index", "timeout_ms", "offset", "length"})) return *bad;
+      BTD_TRY(id, p::require_string(params, "id"));
+      BTD_TRY(index, p::require_uint(params, "index", 0xffffffffull));
+      BTD_TRY(timeout, p::optional_uint(params, "timeout_ms", kMaxTimeoutMs));
+      BTD_TRY(offset, p::optional_uint(params, "offset", 0xffffffffull));
+      BTD_TRY(length, p::optional_uint(params, "length", 0xffffffffull));
+      BTD_TRY(t, s.resolve(id));
+      const Metainfo& m = *t->meta;
+      if (index >= m.piece_count)
+        return RpcError(rpc::code::piece_out_of_range, "piece index " + std::to_string(index) + " is out of range: the torrent has " +
+                                                           std::to_string(m.piece_count) + " pieces");
+      const PieceIndex piece{static_cast<std::uint32_t>(index)};
+      const auto piece_size = static_cast<std::uint64_t>(m.piece_size(piece));
+      const std::uint64_t off = offset.value_or(0);
+      const std::uint64_t len = length.value_or(piece_size - std::min(off, piece_size));
+      if (off > piece_size || len > piece_size - off)
+        return RpcError(rpc::code::invalid_params, "invalid params: offset " + std::to_string(off) + " and length " +
+                                                       std::to_string(len) + " do not fit in the piece of " +
+                                                       std::to_string(piece_size) + " bytes");
+      auto w = std::make_shared<PieceWaiter>();
+      w->piece = piece;
+      w->offset = static_cast<std::uint32_t>(off);
+      w->length = static_cast<std::uint32_t>(len);
+      w->respond = respond;
+      s.wait_for_piece(*t, w, timeout.value_or(60000));
+      return std::nullopt;
+    };
+    if (auto err = run()) respond.error(std::move(*err));
+  });
+
+  d.add("torrent.remove", [&s](const Json& params, rpc::Responder respond) {
+    auto run = [&]() -> std::optional<RpcError> {
+      if (auto bad = p::check_known(params, {"id", "delete_data"})) return *bad;
+      BTD_TRY(id, p::require_string(params, "id"));
+      BTD_TRY(delete_data, p::optional_bool(params, "delete_data", false));
+      BTD_TRY(t, s.resolve(id));
+      s.remove_torrent(t->id, delete_data, respond);
+      return std::nullopt;
+    };
+    if (auto err = run()) respond.error(std::move(*err));
+  });
+
+  for (const char* method : {"torrent.pause", "torrent.resume"}) {
+    const bool pause = std::string(method) == "torrent.pause";
+    d.add_sync(method, [&s, pause](const Json& params) -> RpcResult<Json> {
+      if (auto bad = p::check_known(params, {"id"})) return *bad;
+      BTD_TRY(id, p::require_string(params, "id"));
+      BTD_TRY(t, s.resolve(id));
+      s.set_paused(*t, pause);
+      return Json{{"id", t->id}, {"state", s.status_json(*t, s.now())["state"]}};
+    });
+  }
+
+  d.add_sync("torrent.verify", [&s](const Json& params) -> RpcResult<Json> {
+    if (auto bad = p::check_known(params, {"id"})) return *bad;
+    BTD_TRY(id, p::require_string(params, "id"));
+    BTD_TRY(t, s.resolve(id));
+    s.verify(*t);
+    return Json{{"id", t->id}};
+  });
+
+  d.add_sync("torrent.add_peers", [&s](const Json& params) -> RpcResult<Json> {
+    if (auto bad = p::check_known(params, {"id", "peers"})) return *bad;
+    BTD_TRY(id, p::require_string(params, "id"));
+    BTD_TRY(peers, p::require_string_array(params, "peers"));
+    BTD_TRY(t, s.resolve(id));
+    std::vector<tracker::PeerEndpoint> endpoints;
+    for (const std::string& peer : peers) {
+      auto ep = tracker::parse_endpoint(peer);
+      if (!ep) return RpcError(rpc::code::invalid_params, "invalid params: peer \"" + peer + "\" is not host:port");
+      endpoints.push_back(*ep);
+    }
+    if (t->engine) {
+      t->engine->add_peer_candidates(endpoints, s.now());
+      s.drain(*t);
+    } else {
+      t->pending_peers.insert(t->pending_peers.end(), endpoints.begin(), endpoints.end());
+    }
+    return Json{{"id", t->id}, {"added", endpoints.size()}};
+  });
+
+  d.add_sync("torrent.peers", [&s](const Json& params) -> RpcResult<Json> {
+    if (auto bad = p::check_known(params, {"id"})) return *bad;
+    BTD_TRY(id, p::require_string(params, "id"));
+    BTD_TRY(t, s.resolve(id));
+    Json peers = Json::array();
+    if (t->engine)
+      for (const PeerInfo& info : t->engine->peers(s.now()))
+        peers.push_back({{"address", info.address}, {"client", info.client}, {"progress", info.progress},
+                         {"download_rate", static_cast<std::int64_t>(info.download_rate)},
+                         {"upload_rate", static_cast<std::int64_t>(info.upload_rate)}, {"flags", info.flags}});
+    return Json{{"peers", peers}};
+  });
+
+  d.add_sync("torrent.files", [&s](const Json& params) -> RpcResult<Json> {
+    if (auto bad = p::check_known(params, {"id"})) return *bad;
+    BTD_TRY(id, p::require_string(params, "id"));
+    BTD_TRY(t, s.resolve(id));
+    Json files = Json::array();
+    const Metainfo& m = *t->meta;
+    for (const FileEntry& f : m.files) {
+      if (f.pad) continue;
+      double progress = 1.0;
+      if (f.size > 0) {
+        std::int64_t have = 0;
+        const std::int64_t first = f.offset / m.piece_length;
+        const std::int64_t last = (f.offset + f.size - 1) / m.piece_length;
+        for (std::int64_t i = first; i <= last; ++i) {
+          if (!t->engine || !t->engine->is_have(PieceIndex{static_cast<std::uint32_t>(i)})) continue;
+          const std::int64_t ps = i * m.piece_length;
+          const std::int64_t pe = ps + m.piece_size(PieceIndex{static_cast<std::uint32_t>(i)});
+          have += std::min(pe, f.offset + f.size) - std::max(ps, f.offset);
+        }
+        progress = static_cast<double>(have) / static_cast<double>(f.size);
+      } else if (!t->engine) {
+        progress = 0;
+      }
+      files.push_back({{"path", f.path}, {"size", f.size}, {"progress", progress}});
+    }
+    return Json{{"files", files}};
+  });
+
+  d.add("events.subscribe", [&s](const Json& params, rpc::Responder respond) {
+    auto run = [&]() -> std::optional<RpcError> {
+      if (auto bad = p::check_known(params, {"events"})) return *bad;
+      BTD_TRY(names, p::optional_string_array(params, "events"));
+      std::set<std::string> events;
+      if (names) {
+        for (const std::string& n : *names) {
+          if (!EventHub::is_known(n))
+            return RpcError(rpc::code::invalid_params, "invalid params: unknown event \"" + n + "\"");
+          events.insert(n);
+        }
+      } else {
+        events = EventHub::default_events();
+      }
+      s.events_.subscribe(respond.context().connection, events);
+      respond.result({{"subscribed", Json(std::vector<std::string>(events.begin(), events.end()))}});
+      return std::nullopt;
+    };
+    if (auto err = run()) respond.error(std::move(*err));
+  });
+}
+
+void Session::add_methods(rpc::Dispatcher& dispatcher) { SessionMethods::add(*this, dispatcher); }
+
+}  // namespace btd::daemon
