@@ -254,7 +254,7 @@ void Session::start_engine(TorrentEntry& t, Bitfield have) {
   t.engine = std::move(*engine);
   const TimePoint n = now();
   if (t.paused) t.engine->set_paused(true, n);
-  if (!t.pending_peers.empty()) t.engine->add_peer_candidates(t.pending_peers, n);
+  if (!t.pending_peers.empty()) t.engine->add_peer_candidates(t.pending_peers, n, true);
   t.pending_peers.clear();
   for (auto& w : std::vector<std::shared_ptr<PieceWaiter>>(t.waiters)) {
     if (w->done) continue;

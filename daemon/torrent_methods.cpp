@@ -166,7 +166,7 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
       endpoints.push_back(*ep);
     }
     if (t->engine) {
-      t->engine->add_peer_candidates(endpoints, s.now());
+      t->engine->add_peer_candidates(endpoints, s.now(), true);
       s.drain(*t);
     } else {
       t->pending_peers.insert(t->pending_peers.end(), endpoints.begin(), endpoints.end());

@@ -4,12 +4,13 @@
 
 namespace btd {
 
-std::size_t PeerCandidates::add(const std::vector<tracker::PeerEndpoint>& endpoints) {
+std::size_t PeerCandidates::add(const std::vector<tracker::PeerEndpoint>& endpoints, bool explicit_peer) {
   std::size_t added = 0;
   for (const auto& ep : endpoints) {
     if (ep.port == 0 || is_banned(ep.ip) || entries_.size() >= kMaxCandidates) continue;
     const std::string key = tracker::to_string(ep);
     auto [it, inserted] = entries_.try_emplace(key, Entry{ep});
+    if (explicit_peer) it->second.explicit_peer = true;
     if (inserted) {
       order_.push_back(key);
       ++added;
@@ -22,7 +23,7 @@ std::size_t PeerCandidates::add(const std::vector<tracker::PeerEndpoint>& endpoi
   return added;
 }
 
-std::vector<tracker::PeerEndpoint> PeerCandidates::take(std::size_t max, TimePoint now) {
+std::vector<tracker::PeerEndpoint> PeerCandidates::take(std::size_t max, TimePoint now, bool explicit_only) {
   std::vector<tracker::PeerEndpoint> out;
   for (const auto& key : order_) {
     if (out.size() >= max) break;
@@ -30,6 +31,7 @@ std::vector<tracker::PeerEndpoint> PeerCandidates::take(std::size_t max, TimePoi
     if (it == entries_.end()) continue;
     Entry& e = it->second;
     if (e.state != State::idle || e.retry_at > now || is_banned(e.endpoint.ip)) continue;
+    if (explicit_only && !e.explicit_peer) continue;
     e.state = State::connecting;
     out.push_back(e.endpoint);
   }

@@ -19,11 +19,12 @@ class PeerCandidates {
   static constexpr std::size_t kMaxCandidates = 2000;
   static constexpr int kMaxFailures = 5;
 
-  // Returns how many were new.
-  std::size_t add(const std::vector<tracker::PeerEndpoint>& endpoints);
+  // Returns how many were new. `explicit_peer`: the user named it (torrent.add_peers), so it is
+  // dialled even when we only seed.
+  std::size_t add(const std::vector<tracker::PeerEndpoint>& endpoints, bool explicit_peer = false);
   // Up to `max` endpoints that are neither connected, connecting, banned nor backing off.
   // They are marked connecting.
-  std::vector<tracker::PeerEndpoint> take(std::size_t max, TimePoint now);
+  std::vector<tracker::PeerEndpoint> take(std::size_t max, TimePoint now, bool explicit_only = false);
   void on_connected(const tracker::PeerEndpoint& ep);
   // A failed attempt or a dropped connection: retry later, with a growing delay.
   void on_failed(const tracker::PeerEndpoint& ep, TimePoint now);
@@ -39,6 +40,7 @@ class PeerCandidates {
     State state = State::idle;
     int failures = 0;
     TimePoint retry_at{};
+    bool explicit_peer = false;
   };
   std::unordered_map<std::string, Entry> entries_;  // keyed by "ip:port"
   std::vector<std::string> order_;                   // insertion order, for fairness

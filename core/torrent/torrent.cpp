@@ -155,18 +155,19 @@ void Torrent::tick(TimePoint now) {
 
 // ---- peers -----------------------------------------------------------------------------------
 
-void Torrent::add_peer_candidates(const std::vector<tracker::PeerEndpoint>& endpoints, TimePoint now) {
-  candidates_.add(endpoints);
+void Torrent::add_peer_candidates(const std::vector<tracker::PeerEndpoint>& endpoints, TimePoint now,
+                                  bool explicit_peers) {
+  candidates_.add(endpoints, explicit_peers);
   connect_more(now);
 }
 
 void Torrent::connect_more(TimePoint now) {
   if (!wants_peers()) return;
-  if (complete()) return;  // seeds wait for leechers to come to them
   const std::size_t open = peers_.size() + connecting_;
   if (open >= config_.max_peers || connecting_ >= config_.max_connecting) return;
   const std::size_t want = std::min(config_.max_peers - open, config_.max_connecting - connecting_);
-  for (const auto& ep : candidates_.take(want, now)) {
+  // A seed dials only peers the user named; the leechers a tracker lists come to it.
+  for (const auto& ep : candidates_.take(want, now, complete())) {
     ++connecting_;
     emit<torrent_effect::Connect>(ep);
   }

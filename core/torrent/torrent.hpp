@@ -72,7 +72,10 @@ class Torrent {
   void tick(TimePoint now);
 
   // ---- peers ------------------------------------------------------------------------------
-  void add_peer_candidates(const std::vector<tracker::PeerEndpoint>& endpoints, TimePoint now);
+  // `explicit_peers`: named by the user; dialled even while seeding (tracker peers are not:
+  // leechers come to a seed).
+  void add_peer_candidates(const std::vector<tracker::PeerEndpoint>& endpoints, TimePoint now,
+                           bool explicit_peers = false);
   void on_connect_failed(const tracker::PeerEndpoint& endpoint, TimePoint now);
   // The handshake is done (the daemon checked the info-hash). Refused (error) when the torrent
   // is full, paused or the address is banned: the caller closes the socket.
