@@ -71,8 +71,15 @@ class TempDirTest(unittest.TestCase):
     def path(self, *parts):
         return os.path.join(self.tmp, *parts)
 
-    def spawn(self, cmd, **kw):
-        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+    def spawn(self, cmd, log=None, **kw):
+        """Starts a process that tearDown kills by PID. With `log`, its output goes to that file
+        (a chatty process writing to a pipe nobody reads would block once the pipe is full)."""
+        if log is not None:
+            out = open(log, "ab")
+            p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, **kw)
+            out.close()
+        else:
+            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
         self.procs.append(p)
         return p
 
@@ -109,7 +116,8 @@ class Daemon:
         self.proc = None
 
     def start(self, wait=True):
-        self.proc = self.test.spawn(self.args)
+        self.log_path = self.state + ".log"
+        self.proc = self.test.spawn(self.args, log=self.log_path)
         if wait:
             self.wait_ready()
         return self
@@ -119,13 +127,20 @@ class Daemon:
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"btd exited {self.proc.returncode}: {self.proc.stderr.read().decode()}")
+                raise AssertionError(f"btd exited {self.proc.returncode}: {self.log()}")
             if os.path.exists(self.socket):
                 p = btctl("--socket", self.socket, "stats", check=False)
                 if p.returncode == 0:
                     return
             time.sleep(0.05)
         raise AssertionError("btd did not come up within %ss" % timeout)
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def port(self):
+        return self.ctl_json("stats")["listen_port"]
 
     def ctl(self, *args, check=True):
         return btctl("--socket", self.socket, *args, check=check)
