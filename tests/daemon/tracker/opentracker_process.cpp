@@ -14,8 +14,13 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <thread>
+
+#include "core/tracker/announce_request.hpp"
 
 extern char** environ;
 
@@ -40,6 +45,79 @@ bool accepts_connections(int port) {
   const bool ok = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
   ::close(fd);
   return ok;
+}
+
+// Socket inodes held by `pid`.
+std::set<std::string> socket_inodes(pid_t pid) {
+  std::set<std::string> inodes;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string target = std::filesystem::read_symlink(entry.path(), ec).string();
+    if (target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+  }
+  return inodes;
+}
+
+// True when exactly one socket in `table` (/proc/net/tcp or udp) is bound to `port` (listening,
+// for TCP) and it belongs to `inodes`. Parallel tests race for ports between free_port() and
+// opentracker's bind, and SO_REUSEADDR may let two trackers share a UDP port: this makes sure
+// the tracker we talk to is the one we started, with the whitelist we wrote.
+bool sole_owner(const char* table, int port, bool listening, const std::set<std::string>& inodes) {
+  std::ifstream in(table);
+  std::string line;
+  std::getline(in, line);  // header
+  char want[8];
+  std::snprintf(want, sizeof want, ":%04X", port);
+  int bound = 0;
+  bool ours = false;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state, skip, inode;
+    fields >> slot >> local >> remote >> state;
+    for (int i = 0; i < 5; ++i) fields >> skip;  // tx:rx tr:when retrnsmt uid timeout
+    fields >> inode;
+    if (local.size() < 5 || local.substr(local.size() - 5) != want) continue;
+    if (listening && state != "0A") continue;
+    ++bound;
+    ours = ours || inodes.count(inode) != 0;
+  }
+  return bound == 1 && ours;
+}
+
+// One blocking HTTP/1.0 GET on loopback; the whole answer, headers included.
+std::string http_get(int port, const std::string& target) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return {};
+  timeval tv{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const sockaddr_in addr = loopback(port);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request = "GET " + target + " HTTP/1.0\r\n\r\n";
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+      char buf[4096];
+      ssize_t n = 0;
+      while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) answer.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return answer;
+}
+
+// opentracker loads its whitelist on a thread of its own after it starts listening; until then
+// it refuses every hash. A "stopped" from a peer it never saw adds nobody to the swarm.
+bool whitelist_loaded(int port, const InfoHash& hash) {
+  tracker::AnnounceRequest probe;
+  probe.info_hash = hash;
+  probe.peer_id = "-BTPROBE-00000000000";
+  probe.port = 1;
+  probe.event = tracker::Event::stopped;
+  probe.numwant = 0;
+  const std::string answer = http_get(port, tracker::build_announce_url("/announce", probe));
+  return answer.find("200 OK") != std::string::npos &&
+         answer.find("failure reason") == std::string::npos;
 }
 
 bool reap(pid_t pid, std::chrono::milliseconds limit) {
@@ -109,8 +187,10 @@ OpenTrackerProcess::OpenTrackerProcess(const std::vector<InfoHash>& whitelist,
       int status = 0;
       if (::waitpid(pid, &status, WNOHANG) == pid) break;  // exited: port taken, retry
       if (accepts_connections(tcp_port_)) {
-        up = true;
-        break;
+        const auto inodes = socket_inodes(pid);
+        up = sole_owner("/proc/net/tcp", tcp_port_, true, inodes) &&
+             sole_owner("/proc/net/udp", udp_port_, false, inodes);
+        break;  // someone answers: ours, or a port clash to retry
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -122,6 +202,15 @@ OpenTrackerProcess::OpenTrackerProcess(const std::vector<InfoHash>& whitelist,
     }
   }
   REQUIRE_MESSAGE(pid_ > 0, "opentracker did not start; see ", dir_, "/log");
+  if (!whitelist.empty()) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    bool loaded = whitelist_loaded(tcp_port_, whitelist.front());
+    while (!loaded && std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      loaded = whitelist_loaded(tcp_port_, whitelist.front());
+    }
+    REQUIRE_MESSAGE(loaded, "opentracker did not load its whitelist within 5 s");
+  }
 }
 
 OpenTrackerProcess::~OpenTrackerProcess() {
