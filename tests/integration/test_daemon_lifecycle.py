@@ -54,6 +54,32 @@ class DaemonLifecycleTest(TempDirTest):
         self.assertEqual(d.stop(signal.SIGTERM), 0)
         self.assertFalse(os.path.exists(d.socket), "socket file left behind after a clean stop")
 
+    def test_events_subscribe_pushes_notifications_with_a_rising_seq(self):
+        from harness import pattern_bytes, write_file
+        d = Daemon(self).start()
+        src = self.path("e.bin")
+        write_file(src, pattern_bytes(100000, 3))
+        torrent = self.path("e.torrent")
+        btctl("create", src, "-o", torrent, "--piece-size", "16K")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(d.socket)
+        f = s.makefile("rb")
+        s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"events.subscribe","params":{"events":["torrent.added","torrent.removed","torrent.completed"]}}\n')
+        self.assertEqual(json.loads(f.readline())["result"]["subscribed"],
+                         ["torrent.added", "torrent.completed", "torrent.removed"])
+        # The data is already there: adding it makes it check and seed, then remove it.
+        ih = d.ctl_json("add", torrent, "--dir", self.tmp)["id"]
+        d.ctl("remove", ih)
+        notes = [json.loads(f.readline()) for _ in range(2)]
+        self.assertEqual([n["method"] for n in notes], ["torrent.added", "torrent.removed"])
+        self.assertEqual([n["params"]["seq"] for n in notes], [1, 2])
+        self.assertTrue(all(n["params"]["id"] == ih and "id" not in n for n in notes))
+        s.sendall(b'{"jsonrpc":"2.0","id":2,"method":"events.subscribe","params":{"events":["nope"]}}\n')
+        self.assertEqual(json.loads(f.readline())["error"]["code"], -32602)
+        s.close()
+        self.assertEqual(d.stop(), 0)
+
     def test_second_daemon_on_a_live_socket_is_refused(self):
         first = Daemon(self).start()
         second = Daemon(self)
