@@ -15,13 +15,7 @@ STATE_DIR=${BTD_STATE_DIR:-$PWD/state}
 SOCKET=${BTD_SOCKET:-$STATE_DIR/rpc.sock}
 mkdir -p "$STATE_DIR"
 
-if [ ! -x "$BUILD_DIR/daemon/btd" ]; then
-  echo "btd is not built yet (the daemon lands with issue 3); btctl is ready:" >&2
-  echo "  $BUILD_DIR/cli/btctl info FILE.torrent" >&2
-  echo "  $BUILD_DIR/cli/btctl create PATH -o OUT.torrent" >&2
-  exit 0
-fi
-
-echo "btd: state in $STATE_DIR; talk to it with:"
-echo "  $BUILD_DIR/cli/btctl --socket $SOCKET status"
+echo "btd: state in $STATE_DIR, downloads in $STATE_DIR/downloads; talk to it with:"
+echo "  $BUILD_DIR/cli/btctl --socket $SOCKET add FILE.torrent"
+echo "  $BUILD_DIR/cli/btctl --socket $SOCKET status --watch"
 exec "$BUILD_DIR/daemon/btd" --state-dir "$STATE_DIR" --socket "$SOCKET" --foreground "$@"
