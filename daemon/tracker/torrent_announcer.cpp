@@ -307,6 +307,8 @@ void TorrentAnnouncer::stop(std::function<void()> done) {
   if (self.closed) return;
   self.stop_done = std::move(done);
   if (!self.stopping) {
+    // The loop's clock is cached per iteration; stop() may come from outside the loop, late.
+    uv_update_time(self.loop);
     self.stopping = true;
     self.stop_deadline_ms = self.now() + self.config.stop_timeout.count();
     self.list->stop();

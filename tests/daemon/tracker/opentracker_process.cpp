@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -107,17 +108,22 @@ std::string http_get(int port, const std::string& target) {
 }
 
 // opentracker loads its whitelist on a thread of its own after it starts listening; until then
-// it refuses every hash. A "stopped" from a peer it never saw adds nobody to the swarm.
+// it refuses every hash. The probe must be a real announce ("stopped" for an unknown torrent is
+// answered without looking at the whitelist); the probe peer is removed again right after.
 bool whitelist_loaded(int port, const InfoHash& hash) {
   tracker::AnnounceRequest probe;
   probe.info_hash = hash;
   probe.peer_id = "-BTPROBE-00000000000";
   probe.port = 1;
-  probe.event = tracker::Event::stopped;
   probe.numwant = 0;
   const std::string answer = http_get(port, tracker::build_announce_url("/announce", probe));
-  return answer.find("200 OK") != std::string::npos &&
-         answer.find("failure reason") == std::string::npos;
+  const bool loaded = answer.find("200 OK") != std::string::npos &&
+                      answer.find("failure reason") == std::string::npos;
+  if (loaded) {
+    probe.event = tracker::Event::stopped;
+    http_get(port, tracker::build_announce_url("/announce", probe));
+  }
+  return loaded;
 }
 
 bool reap(pid_t pid, std::chrono::milliseconds limit) {
@@ -134,14 +140,20 @@ bool reap(pid_t pid, std::chrono::milliseconds limit) {
 }  // namespace
 
 int free_port(int type) {
-  const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr = loopback(0);
-  REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  // A random port rather than bind(0): some kernels (gVisor) hand out ephemeral ports in
+  // sequence, so parallel test processes would keep colliding on the same few.
+  static std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> pick(20000, 59999);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    const sockaddr_in addr = loopback(pick(rng));
+    const bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (free) return ntohs(addr.sin_port);
+  }
+  FAIL("no free port found");
+  return 0;
 }
 
 OpenTrackerProcess::OpenTrackerProcess(const std::vector<InfoHash>& whitelist,

@@ -200,7 +200,8 @@ TEST_CASE("TorrentAnnouncer: stop() gives up on a silent tracker after stop_time
     Peer a(fx, config, 1000);
     a.announcer->start();
     REQUIRE(a.settle(fx));
-    REQUIRE(a.announcer->status()[0].status == "working");
+    REQUIRE_MESSAGE(a.announcer->status()[0].status == "working",
+                    a.announcer->status()[0].last_error);
     tracker.reset();  // nobody answers the "stopped" now
     bool stopped = false;
     const auto start = std::chrono::steady_clock::now();
