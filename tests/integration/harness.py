@@ -207,6 +207,20 @@ def start_opentracker(test, info_hashes, port=None):
         finally:
             s.close()
     wait_for(up, 10, "opentracker to listen")
+    if info_hashes:
+        # It loads the whitelist on a thread after it starts listening: ready is when an announce
+        # is accepted. The probe peer is withdrawn at once with "stopped".
+        import urllib.parse
+        import urllib.request
+        ih = urllib.parse.quote(bytes.fromhex(info_hashes[0]), safe="")
+        base = (f"http://127.0.0.1:{port}/announce?info_hash={ih}&peer_id=-PROBE-0000000000000"
+                f"&port=9&uploaded=0&downloaded=0&left=0&compact=1")
+
+        def accepted():
+            with urllib.request.urlopen(base + "&event=started", timeout=5) as r:
+                return b"failure reason" not in r.read()
+        wait_for(accepted, 10, "opentracker to load its whitelist")
+        urllib.request.urlopen(base + "&event=stopped", timeout=5).read()
     return port
 
 
