@@ -293,7 +293,8 @@ TEST_CASE_TEMPLATE("check marks a piece with a corrupted byte missing", H, BOTH)
   CHECK(all->all());
 
   std::string f = *h.file(FileIndex{5});
-  f[17] ^= 0x20;  // payload byte 49: piece 3
+  REQUIRE(f.size() == 20);
+  f.at(17) = static_cast<char>(f.at(17) ^ 0x20);  // payload byte 49: piece 3
   h.put_file(FileIndex{5}, f);
   auto have = h.check();
   REQUIRE(have.ok());
