@@ -4,6 +4,7 @@
 #include <random>
 
 #include "core/util/base64.hpp"
+#include "core/util/overloaded.hpp"
 #include "core/util/hex.hpp"
 #include "daemon/log.hpp"
 #include "daemon/net/peer_network.hpp"
@@ -16,13 +17,6 @@
 namespace btd::daemon {
 
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 void close_timer(uv_timer_t* timer) {
   if (timer == nullptr) return;

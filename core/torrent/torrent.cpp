@@ -4,20 +4,10 @@
 #include <span>
 
 #include "core/picker/request_queue_depth.hpp"
+#include "core/util/overloaded.hpp"
 #include "core/wire/peer_id.hpp"
 
 namespace btd {
-namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-
-}  // namespace
-
 const char* torrent_state_name(TorrentState s) {
   switch (s) {
     case TorrentState::downloading: return "downloading";
