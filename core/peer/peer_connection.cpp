@@ -40,12 +40,6 @@ bool erase_one(Container& c, const T& x) {
   return true;
 }
 
-// Bitfield, have_all and have_none are only valid before any of these.
-bool ends_first_message_window(const wire::Message& m) {
-  return !std::holds_alternative<wire::KeepAlive>(m) && !std::holds_alternative<wire::Extended>(m) &&
-         !std::holds_alternative<wire::Port>(m) && !std::holds_alternative<wire::Unknown>(m);
-}
-
 }  // namespace
 
 PeerConnection::PeerConnection(PeerKey key, const PieceGeometry& geometry, wire::Reserved ours,
@@ -92,8 +86,6 @@ Result<void> PeerConnection::check_piece(std::string_view message, PieceIndex pi
 
 Result<void> PeerConnection::on_message(const wire::Message& message, TimePoint now,
                                         std::vector<PeerEvent>& events) {
-  const bool was_first = first_message_;
-  if (ends_first_message_window(message)) first_message_ = false;
   const std::string_view name = wire::message_name(message);
 
   const bool needs_fast = std::holds_alternative<wire::HaveAll>(message) ||
@@ -105,13 +97,15 @@ Result<void> PeerConnection::on_message(const wire::Message& message, TimePoint 
     return protocol("peer sent " + std::string(name) +
                     " but the fast extension (BEP 6) was not negotiated in the handshake");
   }
-  const bool is_first_only = std::holds_alternative<wire::BitfieldMsg>(message) ||
-                             std::holds_alternative<wire::HaveAll>(message) ||
-                             std::holds_alternative<wire::HaveNone>(message);
-  if (is_first_only && !was_first) {
-    return protocol("peer sent " + std::string(name) +
-                    " after other messages; it is only valid as the first message");
-  }
+  // BEP 3 puts the bitfield first, but real clients do not always: Transmission sends it after
+  // its extension handshake, and aria2 sends a later bitfield instead of a run of haves. Pieces
+  // are only ever added, so a bitfield merges with what the peer announced before, and a
+  // later one is reported as haves for the pieces it adds: nothing is reset or forgotten.
+  const bool announces_pieces = std::holds_alternative<wire::BitfieldMsg>(message) ||
+                                std::holds_alternative<wire::HaveAll>(message) ||
+                                std::holds_alternative<wire::HaveNone>(message);
+  if (announces_pieces && pieces_announced_) return on_pieces_update(message, events);
+  if (announces_pieces) pieces_announced_ = true;
 
   return std::visit(
       [&](const auto& m) -> Result<void> {
@@ -142,7 +136,7 @@ Result<void> PeerConnection::on_message(const wire::Message& message, TimePoint 
         } else if constexpr (std::is_same_v<T, wire::BitfieldMsg>) {
           return on_bitfield(m.bytes, events);
         } else if constexpr (std::is_same_v<T, wire::HaveAll> || std::is_same_v<T, wire::HaveNone>) {
-          peer_pieces_.fill(std::is_same_v<T, wire::HaveAll>);
+          if (std::is_same_v<T, wire::HaveAll>) peer_pieces_.fill(true);  // have_none keeps earlier haves
           events.push_back(peer_event::BitfieldReceived{});
           return {};
         } else if constexpr (std::is_same_v<T, wire::Request>) {
@@ -200,9 +194,28 @@ void PeerConnection::on_choke(std::vector<PeerEvent>& events) {
   if (!was_choking || !choked.dropped.empty()) events.push_back(std::move(choked));
 }
 
+Result<void> PeerConnection::on_pieces_update(const wire::Message& message, std::vector<PeerEvent>& events) {
+  Bitfield update(geometry_.piece_count());
+  if (const auto* b = std::get_if<wire::BitfieldMsg>(&message)) {
+    auto parsed = Bitfield::from_bytes(b->bytes, geometry_.piece_count());
+    if (!parsed.ok()) return protocol("peer sent an invalid bitfield: " + parsed.error().message);
+    update = std::move(*parsed);
+  } else if (std::holds_alternative<wire::HaveAll>(message)) {
+    update.fill(true);
+  }
+  for (std::uint32_t i = 0; i < update.size(); ++i) {
+    if (!update.get(i) || peer_pieces_.get(i)) continue;
+    peer_pieces_.set(i);
+    events.push_back(peer_event::Have{PieceIndex{i}});
+  }
+  return {};
+}
+
 Result<void> PeerConnection::on_bitfield(std::string_view bytes, std::vector<PeerEvent>& events) {
   auto parsed = Bitfield::from_bytes(bytes, geometry_.piece_count());
   if (!parsed.ok()) return protocol("peer sent an invalid bitfield: " + parsed.error().message);
+  for (std::uint32_t i = 0; i < peer_pieces_.size(); ++i)
+    if (peer_pieces_.get(i)) parsed->set(i);  // haves that came before it
   peer_pieces_ = std::move(*parsed);
   events.push_back(peer_event::BitfieldReceived{});
   return {};

@@ -81,7 +81,7 @@ class PeerConnection {
   bool extension_protocol() const noexcept { return extensions_; }
 
   // Feeds received bytes. Appends events in arrival order. An error means the peer broke the
-  // protocol (message too large, wrong length, index out of range, bitfield after other
+  // protocol (message too large, wrong length, index out of range, bad bitfield bytes
   // messages, spare bits set, a BEP 6 message without BEP 6, a block we never requested...):
   // close the connection. Events already appended before the error are still valid. After an
   // error every later call returns the same error.
@@ -143,6 +143,8 @@ class PeerConnection {
  private:
   Result<void> on_message(const wire::Message& message, TimePoint now, std::vector<PeerEvent>& events);
   Result<void> on_bitfield(std::string_view bytes, std::vector<PeerEvent>& events);
+  // A bitfield, have_all or have_none after the first: the pieces it adds, reported as haves.
+  Result<void> on_pieces_update(const wire::Message& message, std::vector<PeerEvent>& events);
   Result<void> on_request(const BlockRequest& block, TimePoint now, std::vector<PeerEvent>& events);
   Result<void> on_block(const BlockRequest& block, std::string_view data, std::vector<PeerEvent>& events);
   Result<void> on_extended(std::uint8_t id, std::string_view payload, std::vector<PeerEvent>& events);
@@ -157,7 +159,7 @@ class PeerConnection {
   bool fast_ = false;
   bool extensions_ = false;
   wire::FrameDecoder decoder_;
-  bool first_message_ = true;  // a bitfield/have_all/have_none is only valid first
+  bool pieces_announced_ = false;  // a bitfield/have_all/have_none was received
   bool am_choking_ = true;
   bool am_interested_ = false;
   bool peer_choking_ = true;

@@ -263,11 +263,15 @@ void Torrent::handle_event(TorrentPeer& p, PeerEvent& event, TimePoint now) {
 
 void Torrent::on_peer_pieces_known(TorrentPeer& p) {
   const Bitfield& bits = p.conn.peer_pieces();
-  if (p.pieces_counted) {
-    // A later bitfield replaces nothing in BEP 3; the connection refuses it. Defensive only.
-    return;
-  }
+  if (p.pieces_counted) return;  // the connection accepts one bitfield; defensive only
   p.pieces_counted = true;
+  // Haves that arrived before the bitfield were counted one by one; the bitfield includes them.
+  if (!p.early_haves.empty()) {
+    Bitfield early(bits.size());
+    for (PieceIndex e : p.early_haves) early.set(e);
+    (void)picker_.peer_lost(early);
+    p.early_haves.clear();
+  }
   if (bits.all()) {
     p.counted_as_seed = true;
     picker_.peer_has_all();
@@ -286,11 +290,8 @@ void Torrent::on_peer_pieces_known(TorrentPeer& p) {
 }
 
 void Torrent::on_peer_has(TorrentPeer& p, PieceIndex piece) {
-  if (!p.pieces_counted) {
-    // have before any bitfield: the peer started with nothing (BEP 3 allows omitting it).
-    p.pieces_counted = true;
-  }
   if (!p.counted_as_seed) (void)picker_.peer_has(piece);
+  if (!p.pieces_counted) p.early_haves.push_back(piece);
   if (!picker_.is_have(piece)) {
     ++p.pieces_we_lack;
     p.conn.send_interested(true, p.conn.last_received());
@@ -379,8 +380,12 @@ void Torrent::remove_peer(PeerKey key, const std::string& reason, TimePoint now)
   if (it == peers_.end()) return;
   TorrentPeer& p = it->second;
   picker_.on_peer_disconnected(key);
-  if (p.counted_as_seed) picker_.peer_lost_all();
-  else if (p.pieces_counted) (void)picker_.peer_lost(p.conn.peer_pieces());
+  if (p.counted_as_seed) {
+    picker_.peer_lost_all();
+  } else if (p.pieces_counted || !p.early_haves.empty()) {
+    // Everything counted for it is in its current pieces (bitfield plus later haves).
+    (void)picker_.peer_lost(p.conn.peer_pieces());
+  }
   candidates_.on_disconnected(p.endpoint, now);
   peers_.erase(it);
   emit<torrent_effect::Close>(key, reason);

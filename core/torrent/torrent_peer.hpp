@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <vector>
 #include <string>
 
 #include "core/peer/peer_connection.hpp"
@@ -27,7 +28,9 @@ struct TorrentPeer {
   SnubTimer snub;
   // Availability is counted in the picker once per peer: as a seed (O(1)) or piece by piece.
   bool counted_as_seed = false;
-  bool pieces_counted = false;
+  bool pieces_counted = false;  // its bitfield (or have_all/none) was counted
+  // Haves that came before the bitfield, counted one by one: replaced when the bitfield comes.
+  std::vector<PieceIndex> early_haves;
   // Pieces the peer has that we lack: we are interested exactly while this is above zero.
   std::uint32_t pieces_we_lack = 0;
   // Seeding: requests waiting for a disk read, and reads in flight.

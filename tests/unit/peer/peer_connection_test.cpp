@@ -172,18 +172,38 @@ TEST_CASE("a bitfield of the wrong length is a protocol error") {
   CHECK(contains(error_of(d, msg(wire::BitfieldMsg{"\xff"})), "1 bytes"));
 }
 
-TEST_CASE("a bitfield after a have, or a second bitfield, is a protocol error") {
+TEST_CASE("a bitfield after other messages is accepted once and merged with earlier haves") {
+  // aria2 sends its bitfield after other messages: refusing it would cut us off from aria2.
   auto c = connection();
-  REQUIRE(feed(c, msg(wire::Have{PieceIndex(1)})).ok);
-  CHECK(contains(error_of(c, msg(wire::BitfieldMsg{"\x00\x00"sv})), "only valid as the first message"));
+  REQUIRE(feed(c, msg(wire::Unchoke{}) + msg(wire::Have{PieceIndex(1)})).ok);
+  Fed f = feed(c, msg(wire::BitfieldMsg{"\x80\x00"sv}));
+  REQUIRE(f.ok);
+  REQUIRE(f.events.size() == 1);
+  CHECK(std::holds_alternative<peer_event::BitfieldReceived>(f.events[0]));
+  CHECK(c.peer_pieces().get(PieceIndex(0)));
+  CHECK(c.peer_pieces().get(PieceIndex(1)));  // the earlier have is kept
+  CHECK(c.peer_pieces().count() == 2);
+}
 
+TEST_CASE("a later bitfield or have_all is an update, reported as haves for the pieces it adds") {
+  // aria2 sends a bitfield instead of a run of haves (DefaultBtInteractive::checkHave).
   auto d = connection();
+  REQUIRE(feed(d, msg(wire::BitfieldMsg{"\x80\x00"sv})).ok);
+  Fed f = feed(d, msg(wire::BitfieldMsg{"\xa0\x00"sv}));
+  REQUIRE(f.ok);
+  REQUIRE(f.events.size() == 1);
+  CHECK(std::get<peer_event::Have>(f.events[0]).piece == PieceIndex(2));
+  // Nothing is ever taken away, and a bad update is still an error.
   REQUIRE(feed(d, msg(wire::BitfieldMsg{"\x00\x00"sv})).ok);
-  CHECK(contains(error_of(d, msg(wire::BitfieldMsg{"\x00\x00"sv})), "bitfield"));
+  CHECK(d.peer_pieces().count() == 2);
+  CHECK(contains(error_of(d, msg(wire::BitfieldMsg{"\x00"sv})), "bitfield"));
 
-  auto e = connection();
-  REQUIRE(feed(e, msg(wire::Unchoke{})).ok);
-  CHECK(contains(error_of(e, msg(wire::BitfieldMsg{"\x00\x00"sv})), "first message"));
+  auto e = connection({.fast = true});
+  REQUIRE(feed(e, msg(wire::HaveNone{})).ok);
+  Fed g = feed(e, msg(wire::HaveAll{}));
+  REQUIRE(g.ok);
+  CHECK(g.events.size() == e.peer_pieces().size());
+  CHECK(e.peer_is_seed());
 }
 
 TEST_CASE("keep-alives, extended messages, port and unknown ids before the bitfield are tolerated") {
@@ -221,10 +241,15 @@ TEST_CASE("have_all and have_none with BEP 6 set every or no piece") {
   CHECK(d.peer_pieces().none());
 }
 
-TEST_CASE("have_all after another message is a protocol error") {
+TEST_CASE("have_all after another message is accepted, and have_none keeps earlier haves") {
   auto c = fast_connection();
   REQUIRE(feed(c, msg(wire::Interested{})).ok);
-  CHECK(contains(error_of(c, msg(wire::HaveAll{})), "first message"));
+  only<peer_event::BitfieldReceived>(feed(c, msg(wire::HaveAll{})));
+  CHECK(c.peer_is_seed());
+  auto d = fast_connection();
+  REQUIRE(feed(d, msg(wire::Have{PieceIndex(3)})).ok);
+  only<peer_event::BitfieldReceived>(feed(d, msg(wire::HaveNone{})));
+  CHECK(d.peer_pieces().count() == 1);
 }
 
 TEST_CASE("have: a new piece is reported, a duplicate is not, an index out of range is an error") {
