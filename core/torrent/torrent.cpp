@@ -193,6 +193,7 @@ Result<void> Torrent::on_peer_connected(PeerKey key, const tracker::PeerEndpoint
     ext.v = config_.client_name;
     ext.reqq = static_cast<std::uint32_t>(config_.peer_limits.max_peer_requests);
     if (config_.listen_port != 0) ext.p = config_.listen_port;
+    ext.yourip = tracker::ip_to_bytes(endpoint.ip);  // lets the peer learn its external address
     p.conn.send_extension_handshake(ext, now);
   }
   if (!leftover.empty()) on_peer_data(key, leftover, now);

@@ -158,6 +158,12 @@ std::optional<std::string> normalize_ip_literal(std::string_view text) {
   return std::nullopt;
 }
 
+std::optional<std::string> ip_to_bytes(std::string_view ip) {
+  if (auto v4 = parse_ipv4(ip)) return std::string(v4->begin(), v4->end());
+  if (auto v6 = parse_ipv6(ip)) return std::string(v6->begin(), v6->end());
+  return std::nullopt;
+}
+
 std::optional<PeerEndpoint> parse_endpoint(std::string_view text) {
   const std::size_t colon = text.rfind(':');
   if (colon == std::string_view::npos || colon + 1 >= text.size()) return std::nullopt;

@@ -29,6 +29,9 @@ std::string format_ipv6(const std::array<std::uint8_t, 16>& address);
 // An IPv4 or IPv6 literal (IPv6 may be bracketed and may end in a dotted quad) in the canonical
 // form above; nullopt for anything else, including host names and IPv6 zone ids.
 std::optional<std::string> normalize_ip_literal(std::string_view text);
+// The address as raw network-order bytes (4 or 16), as BEP 10's "yourip" carries it; nullopt
+// when `ip` is not an IP literal.
+std::optional<std::string> ip_to_bytes(std::string_view ip);
 // "1.2.3.4:6881" or "[::1]:6881" (as torrent.add_peers and magnet x.pe give them), port 1-65535.
 // IP literals only: bans and duplicate checks are by address, so names are resolved by the caller.
 std::optional<PeerEndpoint> parse_endpoint(std::string_view text);

@@ -64,3 +64,10 @@ TEST_CASE("parse_endpoint takes host:port with IP literals only") {
   CHECK_FALSE(parse_endpoint("example.org:80").has_value());
   CHECK_FALSE(parse_endpoint("1.2.3.4:8x").has_value());
 }
+
+TEST_CASE("ip_to_bytes gives the raw address BEP 10 yourip carries") {
+  using btd::tracker::ip_to_bytes;
+  CHECK(ip_to_bytes("127.0.0.1") == std::string("\x7f\x00\x00\x01", 4));
+  CHECK(ip_to_bytes("::1") == std::string(15, '\0') + "\x01");
+  CHECK_FALSE(ip_to_bytes("localhost").has_value());
+}
