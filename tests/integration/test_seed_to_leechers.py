@@ -41,12 +41,17 @@ def rpc(sock_path, method, params):
 
 
 def listening(port):
-    """Whether something listens on 127.0.0.1:port, read from /proc rather than by connecting:
-    transmission turns away a second connection from an address while it still holds a
-    half-finished handshake from the first, so a probe connection would cost btd its dial."""
-    want = f"0100007F:{port:04X}"
-    with open("/proc/net/tcp") as f:
-        return any(l.split()[1] == want and l.split()[3] == "0A" for l in f.readlines()[1:])
+    """Whether something listens on TCP `port` (any address), read from /proc rather than by
+    connecting: transmission turns away a second connection from an address while it still
+    holds a half-finished handshake from the first, so a probe connection would cost btd its dial."""
+    suffix = f":{port:04X}"
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[1].endswith(suffix) and fields[3] == "0A":
+                    return True
+    return False
 
 
 class SeedToLeechersTest(TempDirTest):
