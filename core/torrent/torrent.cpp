@@ -128,7 +128,8 @@ void Torrent::tick(TimePoint now) {
   double fastest = 0;
   for (auto& [k, p] : peers_) fastest = std::max(fastest, p.down.rate(now));
   for (auto& [k, p] : peers_) {
-    if (now - p.conn.last_received() > config_.peer_idle_timeout) {
+    // A peer that has sent nothing since its handshake is idle from the moment it connected.
+    if (now - std::max(p.conn.last_received(), p.connected_at) > config_.peer_idle_timeout) {
       to_close.emplace_back(k, "peer silent for too long");
       continue;
     }
@@ -186,7 +187,6 @@ Result<void> Torrent::on_peer_connected(PeerKey key, const tracker::PeerEndpoint
   p.incoming = incoming;
   p.connected_at = now;
   p.client = wire::client_name_from_peer_id(theirs.peer_id.view());
-  // A fresh connection counts as heard from and spoken to, for the idle and keep-alive clocks.
   p.conn.send_bitfield(picker_.have(), now);
   if (p.conn.extension_protocol()) {
     wire::ExtensionHandshake ext;

@@ -129,3 +129,19 @@ TEST_CASE("a write error puts the torrent in state error and stops requests") {
   CHECK((*t)->error()->find("No space") != std::string::npos);
   CHECK_FALSE((*t)->is_have(PieceIndex{0}));
 }
+
+TEST_CASE("a peer silent since its handshake is not dropped as idle right away") {
+  // Transmission sends its handshake, then its first messages half a second later: the idle
+  // clock must start at the connection, not at the beginning of time.
+  const std::string payload = payload_bytes(4 * kPiece, 2);
+  auto meta = make_metainfo(payload, kPiece);
+  auto t = Torrent::create(meta, Bitfield(meta->piece_count, true), {}, 1);
+  REQUIRE(t.ok());
+  const Torrent::TimePoint now{std::chrono::hours(5)};
+  wire::Handshake theirs{Torrent::our_reserved(), meta->info_hash, {}};
+  REQUIRE((*t)->on_peer_connected(PeerKey{1}, {"10.0.0.1", 6881}, true, theirs, {}, now).ok());
+  (*t)->tick(now + std::chrono::seconds(1));
+  CHECK((*t)->peer_count() == 1);
+  (*t)->tick(now + std::chrono::seconds(181));
+  CHECK((*t)->peer_count() == 0);  // but a peer silent past the limit still goes
+}
