@@ -1,0 +1,104 @@
+#include "core/storage/resume_data.hpp"
+
+#include "core/bencode/decoder.hpp"
+#include "core/bencode/value.hpp"
+
+namespace btd {
+
+namespace {
+
+constexpr std::int64_t kFormatVersion = 1;
+constexpr std::string_view kVersionKey = "btd-resume";
+
+Error bad(const std::string& what) { return Error(Errc::invalid_argument, "resume data: " + what); }
+
+// A non-negative integer field; `fallback` when absent.
+Result<std::int64_t> non_negative(const bencode::Node& root, std::string_view key, std::int64_t fallback) {
+  const bencode::Node n = root.dict_find(key);
+  if (!n) return fallback;
+  if (!n.is_int() || n.int_value() < 0) return bad("\"" + std::string(key) + "\" is not a non-negative integer");
+  return n.int_value();
+}
+
+}  // namespace
+
+std::string encode_resume(const ResumeData& data) {
+  bencode::Dict d;
+  d[std::string(kVersionKey)] = kFormatVersion;
+  d["download_dir"] = data.download_dir;
+  d["paused"] = data.paused ? 1 : 0;
+  d["added_at"] = data.added_at;
+  d["downloaded_total"] = static_cast<std::int64_t>(data.downloaded_total);
+  d["uploaded_total"] = static_cast<std::int64_t>(data.uploaded_total);
+  d["download_rate_limit"] = static_cast<std::int64_t>(data.download_rate_limit);
+  d["upload_rate_limit"] = static_cast<std::int64_t>(data.upload_rate_limit);
+  if (data.max_connections) d["max_connections"] = static_cast<std::int64_t>(*data.max_connections);
+  if (data.have_bytes) {
+    d["have"] = *data.have_bytes;
+    d["have_pieces"] = static_cast<std::int64_t>(data.have_pieces);
+    bencode::List files;
+    files.reserve(data.files.size());
+    for (const FileStamp& f : data.files)
+      files.emplace_back(bencode::List{f.exists ? 1 : 0, f.size, f.mtime_ns});
+    d["files"] = std::move(files);
+  }
+  return bencode::encode(d);
+}
+
+Result<ResumeData> decode_resume(std::string_view bytes) {
+  auto doc = bencode::decode(bytes);
+  if (!doc) return bad(doc.error().message);
+  const bencode::Node root = doc->root();
+  if (!root.is_dict()) return bad("not a dictionary");
+  if (root.dict_find_int(kVersionKey) != kFormatVersion) return bad("unknown format version");
+  ResumeData out;
+  const auto dir = root.dict_find_string("download_dir");
+  if (!dir) return bad("\"download_dir\" is missing");
+  out.download_dir = std::string(*dir);
+
+  struct IntField {
+    std::string_view key;
+    std::int64_t value;
+  };
+  IntField fields[] = {{"paused", 0},           {"added_at", 0},           {"downloaded_total", 0},
+                       {"uploaded_total", 0},   {"download_rate_limit", 0}, {"upload_rate_limit", 0},
+                       {"max_connections", -1}, {"have_pieces", 0}};
+  for (IntField& f : fields) {
+    auto v = non_negative(root, f.key, f.value);
+    if (!v) return v.error();
+    f.value = *v;
+  }
+  out.paused = fields[0].value != 0;
+  out.added_at = fields[1].value;
+  out.downloaded_total = static_cast<std::uint64_t>(fields[2].value);
+  out.uploaded_total = static_cast<std::uint64_t>(fields[3].value);
+  out.download_rate_limit = static_cast<std::uint64_t>(fields[4].value);
+  out.upload_rate_limit = static_cast<std::uint64_t>(fields[5].value);
+  if (fields[6].value >= 0) out.max_connections = static_cast<std::uint64_t>(fields[6].value);
+  if (fields[7].value > 0xffffffff) return bad("\"have_pieces\" is out of range");
+  out.have_pieces = static_cast<std::uint32_t>(fields[7].value);
+
+  if (auto have = root.dict_find_string("have")) {
+    out.have_bytes = std::string(*have);
+    const bencode::Node files = root.dict_find_list("files");
+    if (!files) return bad("\"files\" is missing next to \"have\"");
+    out.files.reserve(files.size());
+    for (bencode::Node f : files.items()) {
+      if (!f.is_list() || f.size() != 3) return bad("a \"files\" entry is not [exists, size, mtime]");
+      const bencode::Node exists = f.list_at(0), size = f.list_at(1), mtime = f.list_at(2);
+      if (!exists.is_int() || !size.is_int() || !mtime.is_int() || size.int_value() < 0)
+        return bad("a \"files\" entry has a bad value");
+      out.files.push_back({exists.int_value() != 0, size.int_value(), mtime.int_value()});
+    }
+  }
+  return out;
+}
+
+std::optional<Bitfield> resume_have(const ResumeData& data, std::uint32_t pieces) {
+  if (!data.have_bytes || data.have_pieces != pieces) return std::nullopt;
+  auto have = Bitfield::from_bytes(*data.have_bytes, pieces);
+  if (!have) return std::nullopt;
+  return std::move(*have);
+}
+
+}  // namespace btd
