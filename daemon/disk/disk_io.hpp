@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "core/storage/resume_plan.hpp"
 #include "core/util/bitfield.hpp"
 #include "core/util/result.hpp"
 #include "core/util/strong_index.hpp"
@@ -41,6 +42,13 @@ class DiskIo {
   // so far, now and then and once at the end (== piece count) before done.
   virtual void check(std::function<void(std::uint32_t pieces_done)> progress,
                      std::function<void(Result<Bitfield>)> done) = 0;
+  // check() of the pieces in `ranges` only (ascending, disjoint): the result is `known` with
+  // the bits inside the ranges replaced by what hashing found. Fast resume re-checks only the
+  // pieces of files that changed while btd was not running. progress counts the pieces outside
+  // the ranges as done from the start.
+  virtual void check_pieces(Bitfield known, std::vector<PieceRange> ranges,
+                            std::function<void(std::uint32_t pieces_done)> progress,
+                            std::function<void(Result<Bitfield>)> done) = 0;
   // Stops running checks between pieces; their callbacks are dropped (the caller moved on,
   // e.g. torrent.remove).
   virtual void cancel_check() = 0;
@@ -48,6 +56,11 @@ class DiskIo {
   // Deletes the torrent's files, then the directories its paths name under download_dir if
   // they are empty now. Files it does not name and download_dir itself are left alone.
   virtual void remove_files(std::function<void(Result<void>)> done) = 0;
+
+  // With `sync`, fsyncs every file written since the last call, so the pieces written before
+  // the call survive a power cut; then stats each file. The stamps, saved with the have-bits of
+  // the moment before the call, let a restart trust those bits without re-hashing.
+  virtual void sync_and_stamp(bool sync, std::function<void(Result<std::vector<FileStamp>>)> done) = 0;
 
   // Jobs queued and not finished.
   virtual std::size_t pending() const = 0;

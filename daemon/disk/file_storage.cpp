@@ -134,6 +134,8 @@ Result<void> FileStorage::write_piece(PieceIndex piece, std::string_view data) {
       auto written = write_all((*handle)->fd(), data.data() + pos, span.length, span.file_offset,
                                full_paths_[span.file.get()]);
       if (!written.ok()) return written;
+      std::lock_guard lock(written_mutex_);
+      written_.insert(span.file.get());
     }
     pos += span.length;
   }
@@ -244,6 +246,45 @@ Result<void> FileStorage::remove_files() {
   }
   if (first_error) return *first_error;
   return {};
+}
+
+Result<std::vector<FileStamp>> FileStorage::sync_and_stamp(bool sync) {
+  if (setup_error_) return *setup_error_;
+  if (sync) {
+    std::set<std::uint32_t> files;
+    {
+      std::lock_guard lock(written_mutex_);
+      files.swap(written_);
+    }
+    for (auto it = files.begin(); it != files.end(); ++it) {
+      // fsync through any descriptor flushes the inode: a fresh one serves if the pool evicted
+      // the handle that wrote.
+      auto handle = open_for_read(FileIndex{*it});
+      Result<void> synced;
+      if (!handle.ok()) synced = handle.error();
+      else if (*handle && ::fsync((*handle)->fd()) != 0)
+        synced = errno_error(errno, "cannot sync '" + full_paths_[*it] + "'");
+      if (!synced.ok()) {
+        // Not synced: keep them (and the rest) for the next attempt.
+        std::lock_guard lock(written_mutex_);
+        written_.insert(it, files.end());
+        return synced.error();
+      }
+    }
+  }
+  std::vector<FileStamp> stamps(full_paths_.size());
+  for (std::size_t i = 0; i < full_paths_.size(); ++i) {
+    if (files_.layout.is_pad(FileIndex{static_cast<std::uint32_t>(i)})) continue;
+    struct stat st {};
+    if (::lstat(full_paths_[i].c_str(), &st) != 0) {
+      if (is_absent_errno(errno)) continue;
+      return errno_error(errno, "cannot stat '" + full_paths_[i] + "'");
+    }
+    if (!S_ISREG(st.st_mode)) continue;  // a directory or link where a file goes holds no piece
+    stamps[i] = {true, static_cast<std::int64_t>(st.st_size),
+                 static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  }
+  return stamps;
 }
 
 }  // namespace btd::daemon

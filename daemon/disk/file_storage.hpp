@@ -3,11 +3,14 @@
 // pool threads. Every method may be called from several threads at once (the file pool is the
 // only shared mutable state and it locks).
 #include <cstdint>
+#include <mutex>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/storage/resume_data.hpp"
 #include "core/util/result.hpp"
 #include "core/util/strong_index.hpp"
 #include "daemon/disk/file_pool.hpp"
@@ -36,6 +39,11 @@ class FileStorage {
 
   Result<void> remove_files();
 
+  // fsyncs every file written since the last sync (so the pieces written so far survive a
+  // power cut), when `sync` is set, then stats every file: the stamps that resume data pairs
+  // with the have-bits of that moment. Pad files get an empty stamp.
+  Result<std::vector<FileStamp>> sync_and_stamp(bool sync);
+
   std::size_t open_files() const { return pool_.size(); }
 
  private:
@@ -50,6 +58,8 @@ class FileStorage {
   std::vector<std::string> full_paths_;
   std::optional<Error> setup_error_;
   std::vector<FileIndex> empty_files_;  // zero-length, non-pad, in payload order
+  std::mutex written_mutex_;
+  std::set<std::uint32_t> written_;     // file indexes written since the last sync
   FilePool pool_;
 };
 

@@ -49,6 +49,7 @@ std::optional<Error> MemoryDiskIo::write_piece(PieceIndex piece, const std::stri
   for (const FileSpan& span : spans) {
     if (!span.pad) {
       std::string& file = data_[span.file.get()];
+      versions_[span.file.get()] = ++clock_;
       const auto end = static_cast<std::size_t>(span.file_offset + span.length);
       if (file.size() < end) file.resize(end, '\0');
       std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(pos), span.length,
@@ -119,14 +120,26 @@ void MemoryDiskIo::read_block(PieceIndex piece, std::uint32_t begin, std::uint32
 }
 
 void MemoryDiskIo::check(std::function<void(std::uint32_t)> progress, std::function<void(Result<Bitfield>)> done) {
-  post([this, generation = check_generation_, progress = std::move(progress), done = std::move(done)] {
+  const std::uint32_t count = files_.layout.piece_count();
+  std::vector<PieceRange> all;
+  if (count > 0) all.push_back({0, count});
+  check_pieces(Bitfield(count), std::move(all), std::move(progress), std::move(done));
+}
+
+void MemoryDiskIo::check_pieces(Bitfield known, std::vector<PieceRange> ranges,
+                                std::function<void(std::uint32_t)> progress,
+                                std::function<void(Result<Bitfield>)> done) {
+  post([this, generation = check_generation_, known = std::move(known), ranges = std::move(ranges),
+        progress = std::move(progress), done = std::move(done)]() mutable {
     if (generation != check_generation_) return;
     if (setup_error_) return done(*setup_error_);
     const StorageLayout& layout = files_.layout;
-    Bitfield have(layout.piece_count());
-    for (std::uint32_t p = 0; p < layout.piece_count(); ++p) {
-      auto data = read_range(PieceIndex{p}, 0, layout.piece_size(PieceIndex{p}));
-      if (data.ok() && sha1(*data).view() == expected_hash(files_, PieceIndex{p})) have.set(std::size_t{p});
+    Bitfield have = known.size() == layout.piece_count() ? std::move(known) : Bitfield(layout.piece_count());
+    for (const PieceRange& r : ranges) {
+      for (std::uint32_t p = r.first; p < r.last && p < layout.piece_count(); ++p) {
+        auto data = read_range(PieceIndex{p}, 0, layout.piece_size(PieceIndex{p}));
+        have.set(std::size_t{p}, data.ok() && sha1(*data).view() == expected_hash(files_, PieceIndex{p}));
+      }
     }
     progress(layout.piece_count());
     if (closed_ || generation != check_generation_) return;
@@ -135,6 +148,17 @@ void MemoryDiskIo::check(std::function<void(std::uint32_t)> progress, std::funct
 }
 
 void MemoryDiskIo::cancel_check() { ++check_generation_; }
+
+void MemoryDiskIo::sync_and_stamp(bool, std::function<void(Result<std::vector<FileStamp>>)> done) {
+  post([this, done = std::move(done)] {
+    if (setup_error_) return done(*setup_error_);
+    std::vector<FileStamp> stamps(files_.layout.file_count());
+    for (const auto& [file, bytes] : data_)
+      if (!files_.layout.is_pad(FileIndex{file}))
+        stamps[file] = {true, static_cast<std::int64_t>(bytes.size()), versions_[file]};
+    done(std::move(stamps));
+  });
+}
 
 void MemoryDiskIo::remove_files(std::function<void(Result<void>)> done) {
   post([this, done = std::move(done)] {
@@ -151,6 +175,7 @@ std::optional<std::string> MemoryDiskIo::file_data(FileIndex file) const {
 }
 
 void MemoryDiskIo::set_file_data(FileIndex file, std::optional<std::string> data) {
+  versions_[file.get()] = ++clock_;
   if (data) {
     data_[file.get()] = std::move(*data);
   } else {

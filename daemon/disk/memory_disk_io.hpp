@@ -25,7 +25,11 @@ class MemoryDiskIo final : public DiskIo {
   void read_block(PieceIndex piece, std::uint32_t begin, std::uint32_t length,
                   std::function<void(Result<std::string>)> done) override;
   void check(std::function<void(std::uint32_t)> progress, std::function<void(Result<Bitfield>)> done) override;
+  void check_pieces(Bitfield known, std::vector<PieceRange> ranges, std::function<void(std::uint32_t)> progress,
+                    std::function<void(Result<Bitfield>)> done) override;
   void cancel_check() override;
+  // The "mtime" of a file is a counter bumped by every write to it.
+  void sync_and_stamp(bool sync, std::function<void(Result<std::vector<FileStamp>>)> done) override;
   void remove_files(std::function<void(Result<void>)> done) override;
   std::size_t pending() const override { return queue_.size(); }
   void close() override;
@@ -52,6 +56,8 @@ class MemoryDiskIo final : public DiskIo {
   std::optional<Error> setup_error_;
   Delivery delivery_;
   std::map<std::uint32_t, std::string> data_;
+  std::map<std::uint32_t, std::int64_t> versions_;  // per file, bumped by every change
+  std::int64_t clock_ = 0;
   std::deque<std::function<void()>> queue_;
   std::optional<Error> write_failure_;
   std::uint64_t check_generation_ = 0;

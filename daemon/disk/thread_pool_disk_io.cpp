@@ -86,20 +86,23 @@ struct CheckRun {
   std::function<void(std::uint32_t)> progress;
   std::function<void(Result<Bitfield>)> done;
   Bitfield have;
-  std::uint32_t next = 0;        // first piece not handed to a job yet
+  std::vector<PieceRange> ranges;  // what to hash
+  std::size_t range = 0;           // the range `next` is in
+  std::uint32_t next = 0;          // first piece not handed to a job yet
   std::uint32_t chunk = 1;       // pieces per job
-  std::uint32_t checked = 0;
+  std::uint32_t checked = 0;      // pieces done, those outside the ranges included
   std::size_t in_flight = 0;
   std::optional<Error> error;
 
   bool cancelled() const { return shared->closed.load() || shared->check_generation.load() != generation; }
 
   static void launch(const std::shared_ptr<CheckRun>& run) {
-    const std::uint32_t count = run->shared->storage.files().layout.piece_count();
-    while (run->in_flight < kCheckJobs && run->next < count && !run->error) {
-      const std::uint32_t first = run->next;
-      const std::uint32_t last = first + std::min(run->chunk, count - first);
+    while (run->in_flight < kCheckJobs && run->range < run->ranges.size() && !run->error) {
+      const PieceRange& r = run->ranges[run->range];
+      const std::uint32_t first = std::max(run->next, r.first);
+      const std::uint32_t last = first + std::min(run->chunk, r.last - first);
       run->next = last;
+      if (last >= r.last) ++run->range;
       ++run->in_flight;
       const std::uint64_t generation = run->generation;
       std::shared_ptr<Shared> shared = run->shared;
@@ -181,6 +184,14 @@ class ThreadPoolDiskIo final : public DiskIo {
   }
 
   void check(std::function<void(std::uint32_t)> progress, std::function<void(Result<Bitfield>)> done) override {
+    const std::uint32_t count = shared_->storage.files().layout.piece_count();
+    std::vector<PieceRange> all;
+    if (count > 0) all.push_back({0, count});
+    check_pieces(Bitfield(count), std::move(all), std::move(progress), std::move(done));
+  }
+
+  void check_pieces(Bitfield known, std::vector<PieceRange> ranges, std::function<void(std::uint32_t)> progress,
+                    std::function<void(Result<Bitfield>)> done) override {
     if (shared_->closed.load()) return;
     auto run = std::make_shared<CheckRun>();
     run->shared = shared_;
@@ -189,11 +200,19 @@ class ThreadPoolDiskIo final : public DiskIo {
     run->done = std::move(done);
     const StorageLayout& layout = shared_->storage.files().layout;
     const std::uint32_t count = layout.piece_count();
-    run->have = Bitfield(count);
+    run->have = known.size() == count ? std::move(known) : Bitfield(count);
+    std::uint32_t to_hash = 0;
+    for (const PieceRange& r : ranges) {
+      if (r.first >= r.last || r.last > count) continue;
+      run->ranges.push_back(r);
+      to_hash += r.last - r.first;
+      for (std::uint32_t p = r.first; p < r.last; ++p) run->have.set(std::size_t{p}, false);
+    }
+    run->checked = count - to_hash;
     // Pieces per job: about kCheckJobBytes, and at most a kCheckJobs-th of the torrent so a
     // small torrent still spreads over several threads.
     const std::int64_t by_bytes = std::max<std::int64_t>(1, kCheckJobBytes / layout.piece_length());
-    const std::int64_t by_share = (std::int64_t{count} + kCheckJobs - 1) / kCheckJobs;
+    const std::int64_t by_share = (std::int64_t{to_hash} + kCheckJobs - 1) / kCheckJobs;
     run->chunk = static_cast<std::uint32_t>(std::max<std::int64_t>(1, std::min(by_bytes, by_share)));
     if (auto& bad = shared_->storage.setup_error()) {
       // Through the pool like any answer, so done never runs inside check().
@@ -202,7 +221,21 @@ class ThreadPoolDiskIo final : public DiskIo {
           [run](Result<Bitfield> r) { if (!run->cancelled()) run->done(std::move(r)); });
       return;
     }
+    if (run->ranges.empty()) {
+      // Nothing to hash: answer through the pool all the same, never from inside the call.
+      submit<int>(shared_, [](FileStorage&) { return 0; }, [run](int) {
+        if (run->cancelled()) return;
+        run->progress(run->checked);
+        if (!run->cancelled()) run->done(std::move(run->have));
+      });
+      return;
+    }
     CheckRun::launch(run);
+  }
+
+  void sync_and_stamp(bool sync, std::function<void(Result<std::vector<FileStamp>>)> done) override {
+    submit<Result<std::vector<FileStamp>>>(
+        shared_, [sync](FileStorage& storage) { return storage.sync_and_stamp(sync); }, std::move(done));
   }
 
   void cancel_check() override { shared_->check_generation.fetch_add(1); }

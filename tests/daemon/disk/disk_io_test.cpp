@@ -103,6 +103,23 @@ class Harness {
     REQUIRE(got);
     return std::move(*got);
   }
+  Result<Bitfield> check_pieces(Bitfield known, std::vector<PieceRange> ranges,
+                                std::vector<std::uint32_t>* progress = nullptr) {
+    std::optional<Result<Bitfield>> got;
+    io().check_pieces(std::move(known), std::move(ranges),
+                      [&](std::uint32_t n) { if (progress) progress->push_back(n); },
+                      [&](Result<Bitfield> r) { got.emplace(std::move(r)); });
+    run();
+    REQUIRE(got);
+    return std::move(*got);
+  }
+  Result<std::vector<FileStamp>> stamp(bool sync) {
+    std::optional<Result<std::vector<FileStamp>>> got;
+    io().sync_and_stamp(sync, [&](Result<std::vector<FileStamp>> r) { got.emplace(std::move(r)); });
+    run();
+    REQUIRE(got);
+    return std::move(*got);
+  }
   Result<void> remove() {
     std::optional<Result<void>> got;
     io().remove_files([&](Result<void> r) { got.emplace(std::move(r)); });
@@ -310,6 +327,55 @@ TEST_CASE_TEMPLATE("check of a short file marks only the pieces it cannot fill",
   REQUIRE(have.ok());
   CHECK(have->count() == 3);
   CHECK_FALSE(have->get(std::size_t{3}));
+}
+
+TEST_CASE_TEMPLATE("check_pieces hashes only its ranges and keeps the known bits elsewhere", H, BOTH) {
+  H h;
+  h.write_ok(0);
+  h.write_ok(3);
+  // Known claims pieces 1 and 2 (say, from resume data); only [2, 4) is re-checked.
+  Bitfield known(4);
+  known.set(std::size_t{1});
+  known.set(std::size_t{2});
+  std::vector<std::uint32_t> progress;
+  auto have = h.check_pieces(known, {{2, 4}}, &progress);
+  REQUIRE(have.ok());
+  CHECK_FALSE(have->get(std::size_t{0}));  // outside the range: known said no, so no
+  CHECK(have->get(std::size_t{1}));        // outside the range: kept without hashing
+  CHECK_FALSE(have->get(std::size_t{2}));  // inside: not on disk
+  CHECK(have->get(std::size_t{3}));        // inside: verified
+  REQUIRE_FALSE(progress.empty());
+  CHECK(progress.back() == 4);
+
+  // No ranges at all: the answer is `known`, still delivered through a callback.
+  auto same = h.check_pieces(known, {});
+  REQUIRE(same.ok());
+  CHECK(*same == known);
+}
+
+TEST_CASE_TEMPLATE("sync_and_stamp: sizes of the files there, nothing for absent and pad files", H, BOTH) {
+  H h;
+  auto before = h.stamp(true);
+  REQUIRE(before.ok());
+  REQUIRE(before->size() == 6);
+  for (const FileStamp& s : *before) CHECK_FALSE(s.exists);
+  h.write_ok(2);
+  auto after = h.stamp(true);
+  REQUIRE(after.ok());
+  CHECK_FALSE((*after)[0].exists);
+  CHECK_FALSE((*after)[4].exists);  // pad
+  REQUIRE((*after)[5].exists);
+  CHECK((*after)[5].size == 16);
+  // A later write to the same file changes its stamp: that is what forces a re-check.
+  h.write_ok(3);
+  auto later = h.stamp(false);
+  REQUIRE(later.ok());
+  CHECK((*later)[5].size == 20);
+  CHECK((*later)[5] != (*after)[5]);
+  // Nothing changed: the same stamps again.
+  auto again = h.stamp(false);
+  REQUIRE(again.ok());
+  CHECK(*again == *later);
 }
 
 TEST_CASE_TEMPLATE("check with no files is an empty bitfield, not an error", H, BOTH) {
