@@ -44,22 +44,31 @@ void close_waiter_timer(PieceWaiter& w) {
   w.timer = nullptr;
 }
 
-TorrentFiles torrent_files(const Metainfo& m, const std::string& download_dir) {
+StorageLayout layout_of(const Metainfo& m) {
   std::vector<LayoutFile> layout_files;
-  std::vector<std::string> paths;
-  for (const FileEntry& f : m.files) {
-    layout_files.push_back({f.size, f.pad});
-    paths.push_back(f.path);
-  }
+  for (const FileEntry& f : m.files) layout_files.push_back({f.size, f.pad});
   auto layout = StorageLayout::create(std::move(layout_files), m.piece_length);
   // The metainfo parser checked the same sizes, so this cannot fail for a parsed torrent.
-  return TorrentFiles{download_dir, std::move(paths), std::move(*layout), m.piece_hashes};
+  return std::move(*layout);
 }
+
+TorrentFiles torrent_files(const Metainfo& m, const std::string& download_dir) {
+  std::vector<std::string> paths;
+  for (const FileEntry& f : m.files) paths.push_back(f.path);
+  return TorrentFiles{download_dir, std::move(paths), layout_of(m), m.piece_hashes};
+}
+
+// Resume data is saved at most this often while pieces keep arriving: each save fsyncs the
+// files written since the last one, so this bounds both the work redone after a crash and
+// the fsync load.
+constexpr std::uint64_t kResumeSaveIntervalMs = 5000;
+// At shutdown, how long to wait for piece writes in flight before the last save.
+constexpr std::uint64_t kShutdownWriteWaitMs = 3000;
 
 }  // namespace
 
 Session::Session(uv_loop_t* loop, SessionConfig config, EventHub& events)
-    : loop_(loop), config_(std::move(config)), events_(events), store_(config_.state_dir) {
+    : loop_(loop), config_(std::move(config)), events_(events), store_(config_.state_dir), writer_(loop) {
   std::random_device rd;
   rng_state_ = (std::uint64_t{rd()} << 32) ^ rd();
   std::array<std::uint8_t, wire::kPeerIdRandomChars> random{};
@@ -104,7 +113,10 @@ Result<void> Session::start() {
 
   std::vector<std::string> problems;
   for (StoredTorrent& st : store_.load_all(problems)) {
-    auto r = add_torrent(std::move(st.torrent_bytes), st.download_dir, st.paused, {}, st.added_at, false);
+    const std::string dir = st.resume ? st.resume->download_dir : std::string();
+    const bool paused = st.resume && st.resume->paused;
+    const std::int64_t added_at = st.resume ? st.resume->added_at : 0;
+    auto r = add_torrent(std::move(st.torrent_bytes), dir, paused, {}, added_at, std::move(st.resume));
     if (!r) log_error("cannot restore torrent " + st.id + ": " + r.error().message);
   }
   for (const auto& p : problems) log_error("state dir: " + p);
@@ -115,7 +127,8 @@ void Session::stop(std::function<void()> done) {
   stopping_ = true;
   close_timer(tick_timer_);
   tick_timer_ = nullptr;
-  auto remaining = std::make_shared<std::size_t>(torrents_.size() + 1);
+  // One count per torrent's "stopped" announce, one for the resume data, one for this call.
+  auto remaining = std::make_shared<std::size_t>(torrents_.size() + 2);
   auto finish = [this, remaining, done]() {
     if (--*remaining > 0) return;
     if (network_) network_->close_all();
@@ -137,9 +150,15 @@ void Session::stop(std::function<void()> done) {
     }
     t->waiters.clear();
     if (t->disk) t->disk->cancel_check();
+    // No new pieces while the last resume data is taken: peers go, writes in flight finish.
+    if (t->engine) {
+      t->engine->set_paused(true, now());
+      drain(*t);
+    }
     if (t->announcer) t->announcer->stop(finish);
     else finish();
   }
+  save_all_resumes(finish);
   finish();
 }
 
@@ -163,7 +182,7 @@ SessionStats Session::stats() {
 
 rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
                                                const std::vector<std::string>& peers, std::int64_t added_at,
-                                               bool persist) {
+                                               std::optional<ResumeData> resume) {
   auto meta = parse_metainfo(torrent_bytes);
   if (!meta) return rpc::RpcError(rpc::code::invalid_metainfo, meta.error().message);
   const std::string id = meta->info_hash.hex();
@@ -185,9 +204,13 @@ rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::s
   entry->paused = paused;
   entry->pending_peers = std::move(endpoints);
   entry->disk = make_thread_pool_disk_io(loop_, torrent_files(*entry->meta, entry->download_dir));
-  if (persist) {
-    StoredTorrent st{id, entry->torrent_bytes, entry->download_dir, paused, added_at};
-    if (auto r = store_.save(st); !r) return rpc::RpcError(rpc::code::io_error, r.error().message);
+  if (resume) {
+    entry->downloaded_before = resume->downloaded_total;
+    entry->uploaded_before = resume->uploaded_total;
+    entry->limits.download_rate_limit = resume->download_rate_limit;
+    entry->limits.upload_rate_limit = resume->upload_rate_limit;
+    if (resume->max_connections) entry->limits.max_connections = static_cast<std::size_t>(*resume->max_connections);
+    entry->resume = std::move(resume);
   }
   TorrentEntry& t = *entry;
   torrents_[id] = std::move(entry);
@@ -195,6 +218,37 @@ rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::s
   events_.emit("torrent.added", {{"id", id}, {"name", t.meta->name}});
   start_check(t);
   return rpc::Json{{"id", id}, {"name", t.meta->name}, {"duplicate", false}};
+}
+
+void Session::add_new_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
+                              const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond) {
+  auto added = add_torrent(std::move(torrent_bytes), std::move(download_dir), paused, peers, added_at, std::nullopt);
+  if (!added) {
+    respond.error(added.error());
+    return;
+  }
+  rpc::Json answer = std::move(*added);
+  if (answer["duplicate"].get<bool>()) {
+    respond.result(std::move(answer));
+    return;
+  }
+  TorrentEntry& t = *find(answer["id"].get<std::string>());
+  // The answer waits until the torrent would survive a crash; if it cannot be made durable the
+  // torrent is taken back out and the caller hears why.
+  writer_.enqueue(
+      [store = store_, id = t.id, bytes = t.torrent_bytes, resume = resume_snapshot(t)]() -> Result<void> {
+        if (auto r = store.save_torrent(id, bytes); !r) return r;
+        return store.save_resume(id, resume);
+      },
+      [this, id = t.id, answer, respond](Result<void> saved) {
+        if (saved) {
+          respond.result(answer);
+          return;
+        }
+        log_error("cannot save torrent " + id + ": " + saved.error().message);
+        if (find(id) != nullptr) remove_torrent(id, false, rpc::Responder{});
+        respond.error(rpc::code::io_error, saved.error().message);
+      });
 }
 
 void Session::retire_announcer(std::unique_ptr<TorrentAnnouncer> announcer) {
@@ -211,16 +265,48 @@ void Session::retire_announcer(std::unique_ptr<TorrentAnnouncer> announcer) {
 }
 
 void Session::start_check(TorrentEntry& t) {
-  // Without resume data (issue 4) every start re-hashes what is on disk: a piece counts as had
-  // only when it verifies. Missing files are fast: their pieces are simply missing.
+  // A piece counts as had only when it verifies, or when resume data says it did and every
+  // file it touches is exactly as it was then (fast resume). Missing files are fast: their
+  // pieces are simply missing.
   t.checking = true;
   t.check_progress = 0;
   const std::string id = t.id;
-  t.disk->check(
-      [this, id](std::uint32_t done) {
-        if (TorrentEntry* e = find(id)) e->check_progress = done;
-      },
-      [this, id](Result<Bitfield> have) { on_check_done(id, std::move(have)); });
+  auto progress = [this, id](std::uint32_t done) {
+    if (TorrentEntry* e = find(id)) e->check_progress = done;
+  };
+  auto done = [this, id](Result<Bitfield> have) { on_check_done(id, std::move(have)); };
+  std::optional<Bitfield> saved;
+  if (t.resume && t.resume->download_dir == t.download_dir) saved = resume_have(*t.resume, t.meta->piece_count);
+  if (!saved) {
+    t.disk->check(std::move(progress), std::move(done));
+    return;
+  }
+  t.disk->sync_and_stamp(false, [this, id, saved = std::move(*saved), progress, done](
+                                    Result<std::vector<FileStamp>> stamps) mutable {
+    TorrentEntry* e = find(id);
+    if (e == nullptr || !e->checking || stopping_) return;
+    if (!stamps) {
+      log_warning(id.substr(0, 8) + ": cannot compare files with the resume data (" + stamps.error().message +
+                  "), checking everything");
+      e->disk->check(std::move(progress), std::move(done));
+      return;
+    }
+    ResumePlan plan = plan_resume(layout_of(*e->meta), saved, e->resume->files, *stamps);
+    std::uint32_t rechecked = 0;
+    for (const PieceRange& r : plan.recheck) rechecked += r.last - r.first;
+    if (!plan.changed.empty() || rechecked > 0) {
+      std::string names;
+      for (std::size_t i = 0; i < plan.changed.size() && i < 3; ++i)
+        names += (i ? ", " : "") + e->meta->files[plan.changed[i].get()].path;
+      if (plan.changed.size() > 3) names += ", ...";
+      log_notice(id.substr(0, 8) + ": fast resume trusts " + std::to_string(plan.trusted.count()) +
+                 " pieces and re-checks " + std::to_string(rechecked) + " (changed since the last run: " +
+                 (names.empty() ? "none" : names) + ")");
+    } else {
+      log_info(id.substr(0, 8) + ": fast resume: " + std::to_string(plan.trusted.count()) + " pieces, no re-check");
+    }
+    e->disk->check_pieces(std::move(plan.trusted), std::move(plan.recheck), std::move(progress), std::move(done));
+  });
 }
 
 void Session::on_check_done(const std::string& id, Result<Bitfield> have) {
@@ -236,6 +322,8 @@ void Session::on_check_done(const std::string& id, Result<Bitfield> have) {
   start_engine(*t, std::move(*have));
   for (auto& f : t->after_check) f();
   t->after_check.clear();
+  // New stamps for what the check found, so the next start need not check again.
+  if (!stopping_) save_resume(*t);
 }
 
 void Session::start_engine(TorrentEntry& t, Bitfield have) {
@@ -294,7 +382,9 @@ void Session::remove_torrent(const std::string& id, bool delete_data, rpc::Respo
     if (!w->done) w->respond.error(rpc::code::torrent_not_found, "torrent removed: " + id);
   }
   close_peers(*t, "torrent removed");
-  if (auto r = store_.remove(id); !r) log_error(r.error().message);
+  // Queued behind any save of this torrent's resume data, so none can bring the file back.
+  writer_.enqueue([store = store_, id] { return store.remove(id); },
+                  [](Result<void> r) { if (!r) log_error(r.error().message); });
   if (t->announcer) retire_announcer(std::move(t->announcer));
   events_.emit("torrent.removed", {{"id", id}});
   t->disk->cancel_check();
@@ -359,6 +449,7 @@ void Session::drain(TorrentEntry& t) {
                 log_notice(id.substr(0, 8) + ": download complete");
                 if (t.announcer) t.announcer->completed();
                 events_.emit("torrent.completed", {{"id", id}, {"name", t.meta->name}});
+                save_resume(t);
               },
               [&](torrent_effect::Failed& e) {
                 log_error(id.substr(0, 8) + ": " + e.message);
@@ -371,6 +462,7 @@ void Session::drain(TorrentEntry& t) {
 }
 
 void Session::on_piece_verified(TorrentEntry& t, PieceIndex piece) {
+  t.resume_dirty = true;
   if (events_.wants("piece.verified")) events_.emit("piece.verified", {{"id", t.id}, {"index", piece.get()}});
   for (auto& w : std::vector<std::shared_ptr<PieceWaiter>>(t.waiters))
     if (!w->done && w->piece == piece) serve_waiter(t, w);
@@ -431,8 +523,7 @@ void Session::set_paused(TorrentEntry& t, bool paused) {
     t.engine->set_paused(paused, now());
     drain(t);
   }
-  StoredTorrent st{t.id, {}, t.download_dir, paused, t.added_at};
-  if (auto r = store_.save_settings(st); !r) log_error(r.error().message);
+  save_resume(t);
 }
 
 void Session::close_peers(TorrentEntry& t, const std::string& reason) {
@@ -449,6 +540,16 @@ void Session::close_peers(TorrentEntry& t, const std::string& reason) {
 void Session::verify(TorrentEntry& t) {
   if (t.checking) return;
   close_peers(t, "torrent is being verified");
+  if (t.engine) {
+    t.downloaded_before += t.engine->downloaded();
+    t.uploaded_before += t.engine->uploaded();
+  }
+  // A verify is asked for when the data is in doubt: until it is done, no save may claim the
+  // old have-bits, and the next start checks everything if this one does not finish.
+  if (t.resume) {
+    t.resume->have_bytes.reset();
+    t.resume->files.clear();
+  }
   t.engine.reset();
   t.error.reset();
   start_check(t);
@@ -585,8 +686,8 @@ rpc::Json Session::status_json(TorrentEntry& t, TimePoint n) {
       {"pieces_have", pieces_have},
       {"downloaded", downloaded},
       {"uploaded", uploaded},
-      {"downloaded_total", downloaded},
-      {"uploaded_total", uploaded},
+      {"downloaded_total", t.downloaded_before + downloaded},
+      {"uploaded_total", t.uploaded_before + uploaded},
       {"download_rate", static_cast<std::int64_t>(down)},
       {"upload_rate", static_cast<std::int64_t>(up)},
       {"peers", peers},
@@ -608,6 +709,118 @@ void Session::tick() {
     t->engine->tick(n);
     drain(*t);
   }
+  save_due_resumes();
+}
+
+// ---- persistence -----------------------------------------------------------------------------
+
+ResumeData Session::resume_snapshot(TorrentEntry& t) {
+  // While checking, the last saved have-bits and stamps are still the truth about the files.
+  ResumeData r = t.resume.value_or(ResumeData{});
+  r.download_dir = t.download_dir;
+  r.paused = t.paused;
+  r.added_at = t.added_at;
+  r.downloaded_total = t.downloaded_before + (t.engine ? t.engine->downloaded() : 0);
+  r.uploaded_total = t.uploaded_before + (t.engine ? t.engine->uploaded() : 0);
+  r.download_rate_limit = t.limits.download_rate_limit;
+  r.upload_rate_limit = t.limits.upload_rate_limit;
+  r.max_connections.reset();
+  if (t.limits.max_connections) r.max_connections = *t.limits.max_connections;
+  if (t.engine && !t.checking) {
+    r.have_bytes = std::string(t.engine->have().bytes());
+    r.have_pieces = t.meta->piece_count;
+    r.files.clear();  // filled by the stamps taken after the sync
+  }
+  return r;
+}
+
+void Session::save_resume(TorrentEntry& t, std::function<void()> done) {
+  if (done) t.save_waiters.push_back(std::move(done));
+  if (t.resume_saving) {
+    t.resume_dirty = true;  // saved again when this one is done
+    return;
+  }
+  t.resume_dirty = false;
+  t.resume_saving = true;
+  t.resume_saved_ms = uv_now(loop_);
+  auto waiters = std::make_shared<std::vector<std::function<void()>>>(std::move(t.save_waiters));
+  t.save_waiters.clear();
+  // The have-bits are taken before the sync: every piece they claim was written before it, so
+  // the sync makes it durable and the stamps taken after it cover it.
+  auto snapshot = std::make_shared<ResumeData>(resume_snapshot(t));
+  const bool with_stamps = t.engine && !t.checking;
+  const std::string id = t.id;
+
+  auto write = [this, id, snapshot, waiters] {
+    writer_.enqueue([store = store_, id, snapshot] { return store.save_resume(id, *snapshot); },
+                    [this, id, snapshot, waiters](Result<void> saved) {
+                      TorrentEntry* e = find(id);
+                      if (!saved) log_error("cannot save resume data of " + id + ": " + saved.error().message);
+                      if (e != nullptr) {
+                        e->resume_saving = false;
+                        if (saved) e->resume = *snapshot;
+                        else e->resume_dirty = true;  // tried again after the interval
+                      }
+                      for (auto& w : *waiters) w();
+                      if (e != nullptr && !e->save_waiters.empty()) save_resume(*e);
+                    });
+  };
+  if (!with_stamps) {
+    write();
+    return;
+  }
+  t.disk->sync_and_stamp(true, [this, id, snapshot, write](Result<std::vector<FileStamp>> stamps) {
+    if (find(id) == nullptr) return;  // removed meanwhile: nothing to save
+    if (stamps) {
+      snapshot->files = std::move(*stamps);
+    } else {
+      // Bits without stamps would be trusted blindly; saved without them, the next start checks.
+      log_warning("cannot sync the files of " + id + " (" + stamps.error().message +
+                  "); its next start re-checks the data");
+      snapshot->have_bytes.reset();
+      snapshot->files.clear();
+    }
+    write();
+  });
+}
+
+void Session::save_due_resumes() {
+  const std::uint64_t n = uv_now(loop_);
+  for (auto& [id, t] : torrents_)
+    if (t->resume_dirty && !t->resume_saving && n - t->resume_saved_ms >= kResumeSaveIntervalMs) save_resume(*t);
+}
+
+void Session::save_all_resumes(std::function<void()> done) {
+  // Pieces being written now are worth keeping: wait a little for the disk queues to empty.
+  struct Wait {
+    Session* session;
+    std::function<void()> done;
+    std::uint64_t deadline;
+  };
+  auto* timer = new uv_timer_t;
+  uv_timer_init(loop_, timer);
+  timer->data = new Wait{this, std::move(done), uv_now(loop_) + kShutdownWriteWaitMs};
+  uv_timer_start(
+      timer,
+      [](uv_timer_t* h) {
+        auto* w = static_cast<Wait*>(h->data);
+        Session& s = *w->session;
+        bool busy = false;
+        for (auto& [id, t] : s.torrents_) busy = busy || (t->disk && t->engine && t->disk->pending() > 0);
+        if (busy && uv_now(s.loop_) < w->deadline) return;
+        uv_timer_stop(h);
+        auto remaining = std::make_shared<std::size_t>(s.torrents_.size() + 1);
+        auto finished = [&s, remaining, done = std::move(w->done)] {
+          if (--*remaining == 0) s.writer_.when_idle(done);
+        };
+        for (auto& [id, t] : s.torrents_) s.save_resume(*t, finished);
+        finished();
+        uv_close(reinterpret_cast<uv_handle_t*>(h), [](uv_handle_t* handle) {
+          delete static_cast<Wait*>(handle->data);
+          delete reinterpret_cast<uv_timer_t*>(handle);
+        });
+      },
+      0, 20);
 }
 
 }  // namespace btd::daemon

@@ -20,6 +20,8 @@
 #include "daemon/event_hub.hpp"
 #include "daemon/session_methods.hpp"
 #include "daemon/state_store.hpp"
+#include "daemon/state_writer.hpp"
+#include "daemon/torrent_limits.hpp"
 #include "rpc/dispatcher.hpp"
 
 namespace btd::net {
@@ -69,6 +71,16 @@ struct TorrentEntry {
   std::vector<tracker::PeerEndpoint> pending_peers;  // given before the check finished
   std::vector<std::shared_ptr<PieceWaiter>> waiters;
   std::vector<std::function<void()>> after_check;    // e.g. get-piece on a torrent still checking
+  // Persistence: totals of earlier runs (and of engines replaced by torrent.verify), and the
+  // resume data last loaded or saved, which stays valid while the torrent is checking.
+  std::uint64_t downloaded_before = 0;
+  std::uint64_t uploaded_before = 0;
+  std::optional<ResumeData> resume;
+  bool resume_dirty = false;    // something changed since the last save
+  bool resume_saving = false;   // a save is between its snapshot and its durable write
+  std::uint64_t resume_saved_ms = 0;  // loop time of the last save's start
+  std::vector<std::function<void()>> save_waiters;  // run when the next save is durable
+  TorrentLimits limits;                               // torrent.set; saved with the resume data
 };
 
 class Session {
@@ -92,9 +104,12 @@ class Session {
   using TimePoint = Torrent::TimePoint;
 
   // torrent lifecycle
+  // Adds a torrent from the RPC and answers once its .torrent and .resume are durable.
+  void add_new_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
+                       const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond);
   rpc::RpcResult<rpc::Json> add_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
                                         const std::vector<std::string>& peers, std::int64_t added_at,
-                                        bool persist);
+                                        std::optional<ResumeData> resume);
   void start_check(TorrentEntry& t);
   void on_check_done(const std::string& id, Result<Bitfield> have);
   void start_engine(TorrentEntry& t, Bitfield have);
@@ -104,6 +119,14 @@ class Session {
   void wait_for_piece(TorrentEntry& t, std::shared_ptr<PieceWaiter> waiter, std::uint64_t timeout_ms);
   void serve_waiter(TorrentEntry& t, const std::shared_ptr<PieceWaiter>& waiter);
   void close_peers(TorrentEntry& t, const std::string& reason);
+
+  // persistence
+  ResumeData resume_snapshot(TorrentEntry& t);
+  // Saves t's resume data now (fsync of its written files, stamps, atomic write), or right
+  // after the save in progress; `done` runs when it is durable or failed.
+  void save_resume(TorrentEntry& t, std::function<void()> done = {});
+  void save_due_resumes();  // from tick: dirty torrents whose last save is old enough
+  void save_all_resumes(std::function<void()> done);  // at shutdown
 
   // effects
   void drain(TorrentEntry& t);
@@ -127,6 +150,7 @@ class Session {
   SessionConfig config_;
   EventHub& events_;
   StateStore store_;
+  StateWriter writer_;
   wire::PeerId peer_id_;
   std::map<std::string, std::unique_ptr<TorrentEntry>> torrents_;
   std::map<std::uint64_t, std::string> socket_torrent_;          // socket -> torrent id

@@ -9,8 +9,6 @@
 #include <cstring>
 #include <filesystem>
 
-#include "core/bencode/decoder.hpp"
-#include "core/bencode/value.hpp"
 
 namespace btd::daemon {
 namespace {
@@ -41,14 +39,6 @@ Result<std::string> read_whole(const std::string& path, std::size_t max) {
   }
   ::close(fd);
   return out;
-}
-
-std::string settings_bytes(const StoredTorrent& t) {
-  bencode::Dict d;
-  d["download_dir"] = t.download_dir;
-  d["paused"] = t.paused ? 1 : 0;
-  d["added_at"] = t.added_at;
-  return bencode::encode(d);
 }
 
 }  // namespace
@@ -91,13 +81,12 @@ Result<void> write_file_durably(const std::string& path, std::string_view data) 
   return {};
 }
 
-Result<void> StateStore::save(const StoredTorrent& t) const {
-  if (auto r = write_file_durably(dir_ + "/" + t.id + ".torrent", t.torrent_bytes); !r) return r;
-  return save_settings(t);
+Result<void> StateStore::save_torrent(const std::string& id, std::string_view torrent_bytes) const {
+  return write_file_durably(dir_ + "/" + id + ".torrent", torrent_bytes);
 }
 
-Result<void> StateStore::save_settings(const StoredTorrent& t) const {
-  return write_file_durably(dir_ + "/" + t.id + ".resume", settings_bytes(t));
+Result<void> StateStore::save_resume(const std::string& id, const ResumeData& resume) const {
+  return write_file_durably(dir_ + "/" + id + ".resume", encode_resume(resume));
 }
 
 Result<void> StateStore::remove(const std::string& id) const {
@@ -122,13 +111,15 @@ std::vector<StoredTorrent> StateStore::load_all(std::vector<std::string>& proble
       continue;
     }
     t.torrent_bytes = std::move(*bytes);
-    if (auto settings = read_whole(dir_ + "/" + t.id + ".resume", 1u << 20)) {
-      if (auto doc = bencode::decode(*settings)) {
-        const bencode::Node root = doc->root();
-        t.download_dir = std::string(root.dict_find_string("download_dir").value_or(""));
-        t.paused = root.dict_find_int("paused").value_or(0) != 0;
-        t.added_at = root.dict_find_int("added_at").value_or(0);
+    const std::string resume_path = dir_ + "/" + t.id + ".resume";
+    if (auto settings = read_whole(resume_path, 64u << 20)) {
+      if (auto resume = decode_resume(*settings)) {
+        t.resume = std::move(*resume);
+      } else {
+        problems.push_back(resume_path + ": " + resume.error().message + "; the torrent's data will be re-checked");
       }
+    } else {
+      problems.push_back(settings.error().message + "; the torrent's data will be re-checked");
     }
     out.push_back(std::move(t));
   }

@@ -1,30 +1,31 @@
 #pragma once
 // The daemon's state dir (shared/DESIGN.md): <state>/torrents/<infohash>.torrent holds each
-// torrent exactly as added, <infohash>.resume its settings. Every write is atomic: temporary
-// file in the same directory, fsync, rename, fsync the directory. Called from the thread pool
-// or at start-up, never on the loop thread in steady state.
+// torrent exactly as added, <infohash>.resume its settings, totals and fast-resume data
+// (core/storage/resume_data.hpp). Every write is atomic: temporary file in the same directory,
+// fsync, rename, fsync the directory. Blocking: the daemon calls it through StateWriter, on
+// the thread pool, never on the loop thread in steady state (start-up loading aside).
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/storage/resume_data.hpp"
 #include "core/util/result.hpp"
 
 namespace btd::daemon {
 
 struct StoredTorrent {
-  std::string id;            // 40 hex chars
-  std::string torrent_bytes; // the .torrent as added
-  std::string download_dir;
-  bool paused = false;
-  std::int64_t added_at = 0;
+  std::string id;                     // 40 hex chars
+  std::string torrent_bytes;          // the .torrent as added
+  std::optional<ResumeData> resume;   // absent when missing or unreadable (problem reported)
 };
 
 class StateStore {
  public:
   explicit StateStore(std::string state_dir) : dir_(std::move(state_dir) + "/torrents") {}
 
-  Result<void> save(const StoredTorrent& t) const;
-  Result<void> save_settings(const StoredTorrent& t) const;  // the .resume file only
+  Result<void> save_torrent(const std::string& id, std::string_view torrent_bytes) const;
+  Result<void> save_resume(const std::string& id, const ResumeData& resume) const;
   Result<void> remove(const std::string& id) const;
   // Every torrent in the state dir; unreadable entries are reported in `problems`, not fatal.
   std::vector<StoredTorrent> load_all(std::vector<std::string>& problems) const;

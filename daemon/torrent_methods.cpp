@@ -37,42 +37,47 @@ std::int64_t unix_now() {
 }  // namespace
 
 void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
-  d.add_sync("torrent.add", [&s](const Json& params) -> RpcResult<Json> {
-    if (auto bad = p::check_known(params, {"metainfo", "magnet", "path", "download_dir", "paused", "peers"}))
-      return *bad;
-    BTD_TRY(metainfo, p::optional_string(params, "metainfo"));
-    BTD_TRY(magnet, p::optional_string(params, "magnet"));
-    BTD_TRY(path, p::optional_string(params, "path"));
-    BTD_TRY(dir, p::optional_string(params, "download_dir"));
-    BTD_TRY(paused, p::optional_bool(params, "paused", false));
-    BTD_TRY(peers, p::optional_string_array(params, "peers"));
-    const int sources = int{metainfo.has_value()} + int{magnet.has_value()} + int{path.has_value()};
-    if (sources != 1)
-      return RpcError(rpc::code::invalid_params, "invalid params: give exactly one of \"metainfo\", \"magnet\", \"path\"");
-    if (magnet)
-      return RpcError(rpc::code::invalid_metainfo, "magnet links need metadata from peers (BEP 9), not supported yet");
-    if (dir && !dir->empty() && (*dir)[0] != '/')
-      return RpcError(rpc::code::invalid_params, "invalid params: \"download_dir\" must be an absolute path");
-    std::string bytes;
-    if (metainfo) {
-      auto decoded = from_base64(*metainfo);
-      if (!decoded) return RpcError(rpc::code::invalid_params, "invalid params: \"metainfo\" is not valid base64");
-      bytes = std::move(*decoded);
-    } else {
-      std::error_code ec;
-      const auto size = std::filesystem::file_size(*path, ec);
-      if (ec) return RpcError(rpc::code::io_error, "cannot read " + *path + ": " + ec.message());
-      if (size > kMaxTorrentFileBytes)
-        return RpcError(rpc::code::invalid_metainfo, *path + " is larger than the 64 MiB limit for .torrent files");
-      FILE* f = std::fopen(path->c_str(), "rb");
-      if (f == nullptr) return RpcError(rpc::code::io_error, "cannot open " + *path);
-      bytes.resize(size);
-      const std::size_t got = std::fread(bytes.data(), 1, size, f);
-      std::fclose(f);
-      bytes.resize(got);
-    }
-    return s.add_torrent(std::move(bytes), dir.value_or(""), paused, peers.value_or(std::vector<std::string>{}),
-                         unix_now(), true);
+  // Answered once the torrent is durable in the state dir (Session::add_new_torrent).
+  d.add("torrent.add", [&s](const Json& params, rpc::Responder respond) {
+    auto run = [&]() -> std::optional<RpcError> {
+      if (auto bad = p::check_known(params, {"metainfo", "magnet", "path", "download_dir", "paused", "peers"}))
+        return *bad;
+      BTD_TRY(metainfo, p::optional_string(params, "metainfo"));
+      BTD_TRY(magnet, p::optional_string(params, "magnet"));
+      BTD_TRY(path, p::optional_string(params, "path"));
+      BTD_TRY(dir, p::optional_string(params, "download_dir"));
+      BTD_TRY(paused, p::optional_bool(params, "paused", false));
+      BTD_TRY(peers, p::optional_string_array(params, "peers"));
+      const int sources = int{metainfo.has_value()} + int{magnet.has_value()} + int{path.has_value()};
+      if (sources != 1)
+        return RpcError(rpc::code::invalid_params, "invalid params: give exactly one of \"metainfo\", \"magnet\", \"path\"");
+      if (magnet)
+        return RpcError(rpc::code::invalid_metainfo, "magnet links need metadata from peers (BEP 9), not supported yet");
+      if (dir && !dir->empty() && (*dir)[0] != '/')
+        return RpcError(rpc::code::invalid_params, "invalid params: \"download_dir\" must be an absolute path");
+      std::string bytes;
+      if (metainfo) {
+        auto decoded = from_base64(*metainfo);
+        if (!decoded) return RpcError(rpc::code::invalid_params, "invalid params: \"metainfo\" is not valid base64");
+        bytes = std::move(*decoded);
+      } else {
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(*path, ec);
+        if (ec) return RpcError(rpc::code::io_error, "cannot read " + *path + ": " + ec.message());
+        if (size > kMaxTorrentFileBytes)
+          return RpcError(rpc::code::invalid_metainfo, *path + " is larger than the 64 MiB limit for .torrent files");
+        FILE* f = std::fopen(path->c_str(), "rb");
+        if (f == nullptr) return RpcError(rpc::code::io_error, "cannot open " + *path);
+        bytes.resize(size);
+        const std::size_t got = std::fread(bytes.data(), 1, size, f);
+        std::fclose(f);
+        bytes.resize(got);
+      }
+      s.add_new_torrent(std::move(bytes), dir.value_or(""), paused, peers.value_or(std::vector<std::string>{}),
+                        unix_now(), respond);
+      return std::nullopt;
+    };
+    if (auto error = run()) respond.error(std::move(*error));
   });
 
   d.add_sync("torrent.status", [&s](const Json& params) -> RpcResult<Json> {
