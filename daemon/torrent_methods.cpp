@@ -192,6 +192,21 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
     return Json{{"peers", peers}};
   });
 
+  // Which pieces are verified, as the BEP 3 bitfield (first piece in the high bit), base64:
+  // what a script needs to see exactly what the daemon claims to have.
+  d.add_sync("torrent.pieces", [&s](const Json& params) -> RpcResult<Json> {
+    if (auto bad = p::check_known(params, {"id"})) return *bad;
+    BTD_TRY(id, p::require_string(params, "id"));
+    BTD_TRY(t, s.resolve(id));
+    const bool known = t->engine && !t->checking;
+    const Bitfield have = known ? t->engine->have() : Bitfield(t->meta->piece_count);
+    return Json{{"id", t->id},
+                {"pieces", t->meta->piece_count},
+                {"pieces_have", have.count()},
+                {"checking", !known},
+                {"have", to_base64(have.bytes())}};
+  });
+
   d.add_sync("torrent.files", [&s](const Json& params) -> RpcResult<Json> {
     if (auto bad = p::check_known(params, {"id"})) return *bad;
     BTD_TRY(id, p::require_string(params, "id"));

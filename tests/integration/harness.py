@@ -66,7 +66,7 @@ class TempDirTest(unittest.TestCase):
                 except ProcessLookupError:
                     pass
                 p.wait(timeout=10)
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if not os.environ.get("KEEP_TMP"): shutil.rmtree(self.tmp, ignore_errors=True)
 
     def path(self, *parts):
         return os.path.join(self.tmp, *parts)
