@@ -118,8 +118,13 @@ Result<std::shared_ptr<const FileHandle>> FileStorage::open_for_read(FileIndex f
   return handle;
 }
 
-Result<void> FileStorage::write_piece(PieceIndex piece, std::string_view data) {
+Result<void> FileStorage::write_piece(PieceIndex piece, std::string_view data,
+                                      std::optional<std::uint64_t> generation) {
   if (setup_error_) return *setup_error_;
+  std::shared_lock no_removal(remove_mutex_);
+  if (generation && *generation != removal_generation_.load())
+    return Error(Errc::invalid_argument, "piece " + std::to_string(piece.get()) +
+                                             " not written: the torrent's files are being deleted");
   const StorageLayout& layout = files_.layout;
   std::vector<FileSpan> spans;
   if (static_cast<std::int64_t>(data.size()) != layout.piece_size(piece) ||
@@ -217,6 +222,7 @@ Result<FileStorage::PieceState> FileStorage::check_piece(PieceIndex piece, std::
 
 Result<void> FileStorage::remove_files() {
   if (setup_error_) return *setup_error_;
+  std::unique_lock exclusive(remove_mutex_);
   pool_.clear();
   std::optional<Error> first_error;
   // Parent directories, relative to download_dir, deepest first.

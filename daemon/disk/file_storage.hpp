@@ -2,9 +2,11 @@
 // A torrent's files on disk, synchronously: the work that ThreadPoolDiskIo runs on libuv's
 // pool threads. Every method may be called from several threads at once (the file pool is the
 // only shared mutable state and it locks).
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,7 +31,14 @@ class FileStorage {
   bool hash_matches(PieceIndex piece, std::string_view data) const;
   // Writes a verified piece: one pwrite per non-pad span, then creates the zero-length files
   // whose offset falls inside the piece (so a finished torrent has all its files).
-  Result<void> write_piece(PieceIndex piece, std::string_view data);
+  // With `generation` (from removal_generation() when the write was queued), the write is
+  // refused if a removal was queued since: a write in flight on one pool thread can never
+  // bring back files that torrent.remove --delete-data deleted on another.
+  Result<void> write_piece(PieceIndex piece, std::string_view data,
+                           std::optional<std::uint64_t> generation = std::nullopt);
+  std::uint64_t removal_generation() const noexcept { return removal_generation_.load(); }
+  // Called when a removal is queued, before remove_files runs.
+  void note_removal() noexcept { removal_generation_.fetch_add(1); }
   Result<std::string> read_block(PieceIndex piece, std::uint32_t begin, std::uint32_t length);
 
   enum class PieceState { have, missing };
@@ -58,6 +67,9 @@ class FileStorage {
   std::vector<std::string> full_paths_;
   std::optional<Error> setup_error_;
   std::vector<FileIndex> empty_files_;  // zero-length, non-pad, in payload order
+  // Writes hold it shared, remove_files exclusively, so no write overlaps a deletion.
+  std::shared_mutex remove_mutex_;
+  std::atomic<std::uint64_t> removal_generation_{0};
   std::mutex written_mutex_;
   std::set<std::uint32_t> written_;     // file indexes written since the last sync
   FilePool pool_;

@@ -162,7 +162,7 @@ class ThreadPoolDiskIo final : public DiskIo {
                         std::function<void(bool, std::optional<Error>)> done) override {
     submit<WriteOutcome>(
         shared_,
-        [piece, data = std::move(data)](FileStorage& storage) {
+        [piece, data = std::move(data), generation = shared_->storage.removal_generation()](FileStorage& storage) {
           WriteOutcome out;
           if (auto& bad = storage.setup_error()) {
             out.error = *bad;
@@ -170,7 +170,7 @@ class ThreadPoolDiskIo final : public DiskIo {
           }
           out.hash_ok = storage.hash_matches(piece, data);
           if (!out.hash_ok) return out;
-          if (auto written = storage.write_piece(piece, data); !written.ok()) out.error = written.error();
+          if (auto written = storage.write_piece(piece, data, generation); !written.ok()) out.error = written.error();
           return out;
         },
         [done = std::move(done)](WriteOutcome out) { done(out.hash_ok, std::move(out.error)); });
@@ -241,6 +241,7 @@ class ThreadPoolDiskIo final : public DiskIo {
   void cancel_check() override { shared_->check_generation.fetch_add(1); }
 
   void remove_files(std::function<void(Result<void>)> done) override {
+    shared_->storage.note_removal();
     submit<Result<void>>(shared_, [](FileStorage& storage) { return storage.remove_files(); }, std::move(done));
   }
 

@@ -499,6 +499,25 @@ TEST_CASE("a failed hash creates no directory either") {
   CHECK(std::filesystem::is_empty(h.dir));
 }
 
+TEST_CASE("writes queued before a removal never bring the deleted files back") {
+  // torrent.remove --delete-data while pieces are being written: whichever order the pool
+  // threads run them in, nothing of the torrent is left afterwards.
+  for (int round = 0; round < 20; ++round) {
+    RealDisk h;
+    h.write_ok(0);
+    int answers = 0;
+    for (std::uint32_t p = 0; p < 4; ++p)
+      h.io().verify_and_write(PieceIndex{p}, piece(p), [&](bool, std::optional<Error>) { ++answers; });
+    std::optional<Result<void>> removed;
+    h.io().remove_files([&](Result<void> r) { removed.emplace(std::move(r)); });
+    h.run();
+    REQUIRE(removed);
+    REQUIRE(removed->ok());
+    CHECK(answers == 4);
+    for (std::uint32_t f = 0; f < kPaths.size(); ++f) CHECK_FALSE(h.file(FileIndex{f}));
+  }
+}
+
 TEST_CASE("remove_files keeps foreign files, their directories and the download dir") {
   RealDisk h;
   for (std::uint32_t p = 0; p < 4; ++p) h.write_ok(p);
