@@ -15,6 +15,7 @@
 
 #include "rpc/error_codes.hpp"
 #include "rpc/message.hpp"
+#include "rpc/peer_credentials.hpp"
 
 namespace btd::rpc {
 
@@ -83,6 +84,9 @@ struct UnixSocketServer::Impl : std::enable_shared_from_this<UnixSocketServer::I
 
   Result<void> start_listening(Listener* l, std::string_view what);
   void accept();
+  // SO_PEERCRED check; a refused client gets one error line and is closed.
+  bool admit(Connection* c);
+  gid_t socket_group() const;
   void on_read(Connection* c, ssize_t nread);
   void handle_line(Connection* c, std::string_view line);
   void complete(std::uint64_t id, std::uint64_t seq, std::string line);
@@ -216,9 +220,43 @@ void UnixSocketServer::Impl::accept() {
     uv_close(reinterpret_cast<uv_handle_t*>(&c->pipe), on_connection_closed);
     return;
   }
+  if (!admit(c)) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&c->pipe), on_connection_closed);
+    return;
+  }
   c->id = next_id++;
   connections.emplace(c->id, c);
   update_reading(c);
+}
+
+bool UnixSocketServer::Impl::admit(Connection* c) {
+  uv_os_fd_t fd = -1;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&c->pipe), &fd) != 0) return false;
+  auto peer = peer_credentials(fd);
+  if (!peer) return false;
+  const gid_t group = socket_group();
+  if (may_control(*peer, ::geteuid(), group)) return true;
+  // One short line, written directly: a refused client gets no buffers of ours.
+  const std::string line = refusal_line(*peer, group);
+  (void)!::send(fd, line.data(), line.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  return false;
+}
+
+gid_t UnixSocketServer::Impl::socket_group() const {
+  // The socket file's group as it is now (an admin may chgrp it while the daemon runs); for an
+  // inherited socket, the file it is bound to. Our own group if neither can be read.
+  std::string file = path;
+  uv_os_fd_t listen_fd = -1;
+  if (file.empty() && listener != nullptr &&
+      uv_fileno(reinterpret_cast<const uv_handle_t*>(&listener->pipe), &listen_fd) == 0) {
+    sockaddr_un addr{};
+    socklen_t len = sizeof addr;
+    if (::getsockname(listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0 && addr.sun_path[0] != '\0')
+      file.assign(addr.sun_path, ::strnlen(addr.sun_path, sizeof addr.sun_path));
+  }
+  struct stat st {};
+  if (!file.empty() && ::lstat(file.c_str(), &st) == 0) return st.st_gid;
+  return ::getegid();
 }
 
 void UnixSocketServer::Impl::on_read(Connection* c, ssize_t nread) {
