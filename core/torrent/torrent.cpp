@@ -88,9 +88,18 @@ void Torrent::apply_pause_priorities() {
 }
 
 void Torrent::set_paused(bool paused, TimePoint now) {
+  if (!paused && error_ && !paused_) {
+    // Resume is how a user retries after an error (space freed on a full disk, say), also
+    // when the torrent was never paused: requests start again where they stopped.
+    error_.reset();
+    for (auto& [k, p] : peers_) fill_requests(p, now);
+    connect_more(now);
+    flush_outbound();
+    return;
+  }
   if (paused == paused_) return;
   paused_ = paused;
-  if (!paused) error_.reset();  // resume is how a user retries after an error
+  if (!paused) error_.reset();
   apply_pause_priorities();
   if (paused_ && now_pieces_.empty()) {
     std::vector<PeerKey> keys;

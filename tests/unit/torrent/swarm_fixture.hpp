@@ -51,6 +51,10 @@ struct Node {
   std::map<std::uint32_t, std::string> disk;
   // Seeding reads can be tampered with to make a corrupt peer.
   std::function<void(PieceIndex, std::string&)> corrupt;
+  // While set, every write after a good hash fails with it (a full disk) once this many pieces
+  // are on disk.
+  std::optional<Error> write_error;
+  std::size_t write_error_after = 0;
   bool completed = false;
   std::vector<PieceIndex> verified;
   std::vector<PieceIndex> failed;
@@ -158,6 +162,8 @@ class Swarm {
   void execute(Node&, torrent_effect::Connect&) {}
   void execute(Node& n, torrent_effect::VerifyAndWrite& e) {
     const bool ok = sha1(e.data) == meta_->piece_hash(e.piece);
+    if (ok && n.write_error && n.disk.size() >= n.write_error_after)
+      return n.torrent->on_piece_written(e.piece, ok, n.write_error, now_);
     if (ok) n.disk[e.piece.get()] = e.data;
     n.torrent->on_piece_written(e.piece, ok, std::nullopt, now_);
   }

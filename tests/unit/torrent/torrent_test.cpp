@@ -130,6 +130,30 @@ TEST_CASE("a write error puts the torrent in state error and stops requests") {
   CHECK_FALSE((*t)->is_have(PieceIndex{0}));
 }
 
+TEST_CASE("after a full disk, resume continues the download and keeps the pieces already verified") {
+  const std::string payload = payload_bytes(24 * kPiece, 8);
+  auto meta = make_metainfo(payload, kPiece);
+  Swarm swarm(meta, payload);
+  Node& seed = swarm.add_node("seed", true, 1);
+  Node& leech = swarm.add_node("leech", false, 2);
+  leech.write_error = Error(Errc::io_error, "cannot write /dl/x: No space left on device");
+  leech.write_error_after = 5;
+  swarm.connect(leech, seed);
+  swarm.run(60, [&] { return leech.torrent->state() == TorrentState::error; });
+  REQUIRE(leech.torrent->state() == TorrentState::error);
+  const std::size_t kept = leech.torrent->have().count();
+  CHECK(kept >= 5);
+  swarm.run(5, [] { return false; });
+  CHECK(leech.torrent->have().count() == kept);  // no progress while in error
+
+  leech.write_error.reset();  // space freed
+  leech.torrent->set_paused(false, swarm.now());
+  CHECK(leech.torrent->state() != TorrentState::error);
+  swarm.run(120, [&] { return leech.completed; });
+  CHECK(leech.completed);
+  CHECK(assemble(leech, meta->piece_count) == payload);
+}
+
 TEST_CASE("a peer silent since its handshake is not dropped as idle right away") {
   // Transmission sends its handshake, then its first messages half a second later: the idle
   // clock must start at the connection, not at the beginning of time.
