@@ -2,12 +2,16 @@
 
 #include <cstdlib>
 
+#include "daemon/config_file.hpp"
+
 namespace btd::daemon {
 
 const char* const kDaemonUsage =
     "usage: btd [--config FILE] [--state-dir D] [--download-dir D] [--socket PATH]\n"
     "           [--listen-port N] [--log-level error|warning|notice|info|debug] [--foreground]\n"
-    "btd always runs in the foreground (systemd style); --foreground is accepted for clarity.\n";
+    "btd always runs in the foreground (systemd style); --foreground is accepted for clarity.\n"
+    "Settings are read from --config FILE, else /etc/btd/btd.json if it exists; flags override it.\n"
+    "SIGHUP re-reads the file and applies rate limits, connection limits and the log level.\n";
 
 std::optional<LogLevel> parse_log_level(const std::string& text) {
   if (text == "error" || text == "err") return LogLevel::error;
@@ -47,10 +51,8 @@ std::optional<std::string> resolve_state_dir(const std::optional<std::string>& f
   return std::nullopt;
 }
 
-Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args, const EnvLookup& env) {
-  DaemonOptions o;
-  std::optional<std::string> state_flag;
-  std::optional<std::string> download_flag;
+Result<DaemonFlags> parse_daemon_flags(const std::vector<std::string>& args) {
+  DaemonFlags f;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
     std::optional<std::string> value;
@@ -64,43 +66,66 @@ Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args,
       return std::nullopt;
     };
     if (name == "--help" || name == "-h") {
-      o.show_help = true;
+      f.show_help = true;
     } else if (name == "--version") {
-      o.show_version = true;
+      f.show_version = true;
     } else if (name == "--foreground") {
       // Always the case; kept so unit files and scripts can say it.
     } else if (name == "--config" || name == "--state-dir" || name == "--download-dir" ||
                name == "--socket" || name == "--listen-port" || name == "--log-level") {
       auto v = need_value();
       if (!v || v->empty()) return Error(Errc::invalid_argument, "option " + name + " needs a value");
-      if (name == "--config") o.config_path = *v;
-      else if (name == "--state-dir") state_flag = *v;
-      else if (name == "--download-dir") download_flag = *v;
-      else if (name == "--socket") o.socket = *v;
+      if (name == "--config") f.config_path = *v;
+      else if (name == "--state-dir") f.state_dir = *v;
+      else if (name == "--download-dir") f.download_dir = *v;
+      else if (name == "--socket") f.socket = *v;
       else if (name == "--listen-port") {
         char* end = nullptr;
         const long port = std::strtol(v->c_str(), &end, 10);
         if (*end != '\0' || port < 0 || port > 65535)
           return Error(Errc::invalid_argument, "--listen-port \"" + *v + "\" is not a port number (0-65535)");
-        o.listen_port = static_cast<int>(port);
+        f.listen_port = static_cast<int>(port);
       } else {
         auto level = parse_log_level(*v);
         if (!level)
           return Error(Errc::invalid_argument, "--log-level \"" + *v +
                                                    "\" is not one of error, warning, notice, info, debug");
-        o.log_level = *level;
+        f.log_level = *level;
       }
     } else {
       return Error(Errc::invalid_argument, "unknown option " + name);
     }
   }
-  auto state = resolve_state_dir(state_flag, env);
+  return f;
+}
+
+Result<DaemonOptions> resolve_daemon_options(const DaemonFlags& flags, const ConfigFile& file, const EnvLookup& env) {
+  DaemonOptions o;
+  o.flags = flags;
+  o.show_help = flags.show_help;
+  o.show_version = flags.show_version;
+  auto state = resolve_state_dir(flags.state_dir ? flags.state_dir : file.state_dir, env);
   if (!state)
     return Error(Errc::invalid_argument,
                  "no state directory: pass --state-dir or set BTD_STATE_DIR (HOME is not set either)");
   o.state_dir = *state;
-  o.download_dir = download_flag.value_or(o.state_dir + "/downloads");
+  o.download_dir = flags.download_dir.value_or(file.download_dir.value_or(o.state_dir + "/downloads"));
+  o.socket = flags.socket ? flags.socket : file.socket;
+  o.listen_port = flags.listen_port ? flags.listen_port : file.listen_port;
+  if (file.listen_address) o.listen_address = *file.listen_address;
+  SessionSettings& s = o.settings;
+  s.log_level = flags.log_level.value_or(file.log_level.value_or(s.log_level));
+  s.download_rate_limit = file.download_rate_limit.value_or(s.download_rate_limit);
+  s.upload_rate_limit = file.upload_rate_limit.value_or(s.upload_rate_limit);
+  s.max_connections = file.max_connections.value_or(s.max_connections);
+  s.max_connections_per_torrent = file.max_connections_per_torrent.value_or(s.max_connections_per_torrent);
   return o;
+}
+
+Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args, const EnvLookup& env) {
+  auto flags = parse_daemon_flags(args);
+  if (!flags) return flags.error();
+  return resolve_daemon_options(*flags, ConfigFile{}, env);
 }
 
 }  // namespace btd::daemon

@@ -1,6 +1,8 @@
 #pragma once
 // btd's command line and the directories it resolves, as shared/RPC.md specifies:
-// flags first, then the environment (systemd's *_DIRECTORY variables, XDG), then defaults.
+// flags first, then the config file, then the environment (systemd's *_DIRECTORY variables,
+// XDG), then defaults.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -13,24 +15,52 @@ namespace btd::daemon {
 
 enum class LogLevel { error = 3, warning = 4, notice = 5, info = 6, debug = 7 };
 
-struct DaemonOptions {
-  std::optional<std::string> config_path;
-  std::string state_dir;
-  std::string download_dir;
-  std::optional<std::string> socket;  // empty: resolved by rpc::resolve_socket_path
-  std::optional<int> listen_port;     // 0 = pick a free port
+// What a running daemon can change without a restart: session.set, SIGHUP.
+struct SessionSettings {
+  std::uint64_t download_rate_limit = 0;  // bytes/s over all torrents, 0 = unlimited
+  std::uint64_t upload_rate_limit = 0;
+  std::size_t max_connections = 500;  // every peer connection, any state
+  std::size_t max_connections_per_torrent = 50;
   LogLevel log_level = LogLevel::info;
+  bool operator==(const SessionSettings&) const = default;
+};
+
+// The command line as given; the config file fills in what it leaves out.
+struct DaemonFlags {
+  std::optional<std::string> config_path;
+  std::optional<std::string> state_dir;
+  std::optional<std::string> download_dir;
+  std::optional<std::string> socket;
+  std::optional<int> listen_port;
+  std::optional<LogLevel> log_level;
   bool show_help = false;
   bool show_version = false;
 };
 
+struct DaemonOptions {
+  std::optional<std::string> config_path;  // the config file read, if any
+  std::string state_dir;
+  std::string download_dir;
+  std::optional<std::string> socket;  // empty: resolved by rpc::resolve_socket_path
+  std::optional<int> listen_port;     // 0 = pick a free port
+  std::string listen_address = "0.0.0.0";
+  SessionSettings settings;
+  bool show_help = false;
+  bool show_version = false;
+  DaemonFlags flags;  // kept so that a reload applies the file under the same flags
+};
+
+struct ConfigFile;
 using rpc::EnvLookup;
 
 std::optional<LogLevel> parse_log_level(const std::string& text);
 const char* log_level_name(LogLevel level);
 
-// Parses flags and resolves the state and download dirs. The error message is for the user
-// (exit code 2).
+// Parses flags only; the error message is for the user (exit code 2).
+Result<DaemonFlags> parse_daemon_flags(const std::vector<std::string>& args);
+// Flags first, then the config file, then the environment and defaults.
+Result<DaemonOptions> resolve_daemon_options(const DaemonFlags& flags, const ConfigFile& file, const EnvLookup& env);
+// Flags and environment without a config file.
 Result<DaemonOptions> parse_daemon_options(const std::vector<std::string>& args, const EnvLookup& env);
 
 // --state-dir, BTD_STATE_DIR, $STATE_DIRECTORY (systemd), $XDG_STATE_HOME/btd, ~/.local/state/btd.

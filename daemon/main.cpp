@@ -11,11 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "daemon/config_file.hpp"
+#include "daemon/config_reload.hpp"
 #include "daemon/daemon_options.hpp"
 #include "daemon/log.hpp"
 #include "daemon/event_hub.hpp"
 #include "daemon/session.hpp"
 #include "daemon/session_methods.hpp"
+#include "daemon/session_settings.hpp"
 #include "rpc/dispatcher.hpp"
 #include "rpc/server.hpp"
 #include "rpc/socket_path.hpp"
@@ -41,6 +44,7 @@ struct Shutdown {
   uv_signal_t sigterm{};
   btd::rpc::UnixSocketServer* server = nullptr;
   Session* session = nullptr;
+  ConfigReloader* reloader = nullptr;
   bool requested = false;
 };
 
@@ -54,13 +58,14 @@ void on_stop_signal(uv_signal_t* handle, int signum) {
   s->session->stop([s] {
     uv_close(reinterpret_cast<uv_handle_t*>(&s->sigint), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&s->sigterm), nullptr);
+    s->reloader->close();
   });
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto parsed = parse_daemon_options(std::vector<std::string>(argv + 1, argv + argc), btd::rpc::process_env());
+  auto parsed = load_daemon_options(std::vector<std::string>(argv + 1, argv + argc), btd::rpc::process_env());
   if (!parsed) {
     std::cerr << "btd: " << parsed.error().message << "\n" << kDaemonUsage;
     return 2;
@@ -74,12 +79,7 @@ int main(int argc, char** argv) {
     std::cout << "btd " << BTD_VERSION << "\n";
     return 0;
   }
-  if (options.config_path) {
-    // Config files arrive with issue 4; refusing is better than silently ignoring settings.
-    std::cerr << "btd: --config is not supported yet\n";
-    return 2;
-  }
-  set_log_level(options.log_level);
+  set_log_level(options.settings.log_level);
 
   using std::filesystem::perms;
   if (!make_dir(options.state_dir, perms::owner_all) ||
@@ -100,8 +100,11 @@ int main(int argc, char** argv) {
   session_config.state_dir = options.state_dir;
   session_config.download_dir = options.download_dir;
   session_config.listen_port = options.listen_port.value_or(6881);
+  session_config.listen_address = options.listen_address;
+  session_config.settings = options.settings;
   Session session(&loop, session_config, events);
   session.add_methods(dispatcher);
+  add_settings_methods(session, dispatcher);
   add_session_methods(dispatcher, started, [&session] { return session.stats(); });
 
   btd::rpc::ServerOptions server_options;
@@ -126,7 +129,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  ConfigReloader reloader(&loop, options, {[&session] { return session.settings(); },
+                                           [&session](const SessionSettings& s) { session.apply_settings(s); }});
   Shutdown shutdown;
+  shutdown.reloader = &reloader;
   shutdown.server = &server;
   shutdown.session = &session;
   uv_signal_init(&loop, &shutdown.sigint);

@@ -74,6 +74,7 @@ Session::Session(uv_loop_t* loop, SessionConfig config, EventHub& events)
   std::array<std::uint8_t, wire::kPeerIdRandomChars> random{};
   for (auto& b : random) b = static_cast<std::uint8_t>(rd());
   peer_id_ = wire::make_peer_id(random);
+  config_.torrent.max_peers = config_.settings.max_connections_per_torrent;
 }
 
 Session::~Session() = default;
@@ -86,19 +87,20 @@ Session::TimePoint Session::now() const {
 Result<void> Session::start() {
   net::PeerNetworkOptions net_options;
   net_options.peer_id = peer_id_;
-  net_options.max_connections = config_.max_connections;
-  net_options.max_connections_per_torrent = config_.torrent.max_peers;
+  net_options.max_connections = config_.settings.max_connections;
+  net_options.max_connections_per_torrent = config_.settings.max_connections_per_torrent;
   net::PeerNetworkCallbacks callbacks;
   callbacks.lookup = [this](const InfoHash& h) -> std::optional<net::TorrentMatch> {
     TorrentEntry* t = find(h);
     if (t == nullptr || !t->engine) return std::nullopt;
-    return net::TorrentMatch{};
+    return net::TorrentMatch{t->limits.max_connections.value_or(0)};
   };
   callbacks.on_peer_ready = [this](const net::PeerReady& r) { on_peer_ready(r); };
   callbacks.on_data = [this](net::SocketId s, std::string_view bytes) { on_peer_data(s, bytes); };
   callbacks.on_drain = [](net::SocketId) {};
   callbacks.on_closed = [this](net::SocketId s, const std::string& reason) { on_peer_closed(s, reason); };
   network_ = std::make_unique<net::PeerNetwork>(loop_, net_options, std::move(callbacks));
+  network_->set_rate_limits(config_.settings.download_rate_limit, config_.settings.upload_rate_limit);
   if (auto r = network_->listen(config_.listen_address, static_cast<std::uint16_t>(config_.listen_port)); !r)
     return r;
   config_.torrent.listen_port = network_->listen_port();
@@ -334,6 +336,7 @@ void Session::start_engine(TorrentEntry& t, Bitfield have) {
     return;
   }
   t.engine = std::move(*engine);
+  apply_torrent_limits(t);
   const TimePoint n = now();
   if (t.paused) t.engine->set_paused(true, n);
   if (!t.pending_peers.empty()) t.engine->add_peer_candidates(t.pending_peers, n, true);
@@ -382,6 +385,7 @@ void Session::remove_torrent(const std::string& id, bool delete_data, rpc::Respo
     if (!w->done) w->respond.error(rpc::code::torrent_not_found, "torrent removed: " + id);
   }
   close_peers(*t, "torrent removed");
+  if (network_) network_->set_torrent_rate_limits(t->meta->info_hash, 0, 0);
   // Queued behind any save of this torrent's resume data, so none can bring the file back.
   writer_.enqueue([store = store_, id] { return store.remove(id); },
                   [](Result<void> r) { if (!r) log_error(r.error().message); });
@@ -698,6 +702,9 @@ rpc::Json Session::status_json(TorrentEntry& t, TimePoint n) {
       {"added_at", t.added_at},
       {"trackers", trackers},
       {"check_progress", t.checking ? rpc::Json(static_cast<double>(t.check_progress) / m.piece_count) : rpc::Json()},
+      {"download_rate_limit", t.limits.download_rate_limit},
+      {"upload_rate_limit", t.limits.upload_rate_limit},
+      {"max_connections", t.limits.max_connections ? rpc::Json(*t.limits.max_connections) : rpc::Json()},
   };
 }
 

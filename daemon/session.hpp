@@ -16,6 +16,7 @@
 #include "core/metainfo/metainfo.hpp"
 #include "core/torrent/torrent.hpp"
 #include "core/wire/peer_id.hpp"
+#include "daemon/daemon_options.hpp"
 #include "daemon/disk/disk_io.hpp"
 #include "daemon/event_hub.hpp"
 #include "daemon/session_methods.hpp"
@@ -40,7 +41,7 @@ struct SessionConfig {
   std::string download_dir;
   int listen_port = 6881;            // 0: any free port
   std::string listen_address = "0.0.0.0";
-  std::size_t max_connections = 500;
+  SessionSettings settings;  // rate and connection limits, log level: changeable at run time
   TorrentConfig torrent;
   bool announce_to_trackers = true;
 };
@@ -99,8 +100,15 @@ class Session {
   void add_methods(rpc::Dispatcher& dispatcher);
   SessionStats stats();
 
+  // session.get / session.set and SIGHUP (session_settings.cpp).
+  const SessionSettings& settings() const noexcept { return config_.settings; }
+  void apply_settings(const SessionSettings& settings);
+
  private:
   friend struct SessionMethods;
+  friend struct SessionSettingsMethods;
+  // A torrent's limits (TorrentEntry::limits) applied to its engine and the network.
+  void apply_torrent_limits(TorrentEntry& t);
   using TimePoint = Torrent::TimePoint;
 
   // torrent lifecycle

@@ -65,6 +65,10 @@ class Torrent {
 
   // ---- control ----------------------------------------------------------------------------
   void set_paused(bool paused, TimePoint now);
+  // The most peers kept at once (torrent.set, session.set). Lowering it closes no connection; it
+  // only stops new ones until the count is below it.
+  void set_max_peers(std::size_t max_peers) noexcept { config_.max_peers = max_peers; }
+  std::size_t max_peers() const noexcept { return config_.max_peers; }
   // get-piece: fetch this piece before anything else, from every peer that has it, even when
   // paused. No-op if we have it.
   Result<void> fetch_now(PieceIndex piece, TimePoint now);

@@ -19,7 +19,11 @@ PeerNetwork::PeerNetwork(uv_loop_t* loop, PeerNetworkOptions options, PeerNetwor
       callbacks_(std::move(callbacks)),
       listener_(loop, [this](uv_stream_t* server) { return accept(server); }) {}
 
-PeerNetwork::~PeerNetwork() = default;
+PeerNetwork::~PeerNetwork() {
+  if (rate_timer_ != nullptr) {
+    uv_close(reinterpret_cast<uv_handle_t*>(rate_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  }
+}
 
 Result<void> PeerNetwork::listen(const std::string& address, std::uint16_t port) {
   if (shut_down_) return Error(Errc::invalid_argument, "peer network is shut down");
@@ -32,6 +36,7 @@ PeerSocketCallbacks PeerNetwork::socket_callbacks() {
   cb.on_data = [this](SocketId id, std::string_view bytes) { on_socket_data(id, bytes); };
   cb.on_drain = [this](SocketId id) { on_socket_drain(id); };
   cb.on_closed = [this](SocketId id, const std::string& reason) { on_socket_closed(id, reason); };
+  cb.on_read_quota_spent = [this](SocketId id) { on_read_quota_spent(id); };
   return cb;
 }
 
@@ -160,6 +165,7 @@ void PeerNetwork::on_handshake_done(SocketId id) {
   ready.incoming = c->incoming;
   ready.leftover = hs.take_leftover();
   c->handshaker.reset();
+  apply_rate_limits(id, *c);
   if (callbacks_.on_peer_ready) callbacks_.on_peer_ready(ready);
 }
 
@@ -177,6 +183,7 @@ void PeerNetwork::on_socket_closed(SocketId id, const std::string& reason) {
     if (counted != ready_per_torrent_.end() && --counted->second == 0) ready_per_torrent_.erase(counted);
   }
   if (c.outgoing_key) outgoing_keys_.erase(*c.outgoing_key);
+  limiter_.cancel(id);
   // The socket is calling us from its last act, after which it touches nothing of its own.
   connections_.erase(it);
   if (callbacks_.on_closed) callbacks_.on_closed(id, reason);
@@ -184,13 +191,122 @@ void PeerNetwork::on_socket_closed(SocketId id, const std::string& reason) {
 
 bool PeerNetwork::send(SocketId id, std::string bytes) {
   Connection* c = find(id);
-  if (!c || !c->ready) return false;
-  return c->socket->write(std::move(bytes));
+  if (!c || !c->ready || c->socket->closing()) return false;
+  const bool limited = limiter_.limited(c->info_hash, Direction::up);
+  if (c->upload.pass_through(bytes, limited)) return c->socket->write(std::move(bytes));
+  std::string now;
+  c->upload.push(bytes, limited, now);
+  if (!now.empty()) {
+    // Protocol messages go at once; they count against the limit all the same.
+    if (limited) limiter_.charge(c->info_hash, Direction::up, now.size());
+    c->socket->write(std::move(now));
+  }
+  release_uploads(id, *c);
+  return !c->socket->closing();
 }
 
 std::size_t PeerNetwork::queued_bytes(SocketId id) const {
   const Connection* c = find(id);
-  return c ? c->socket->queued_bytes() : 0;
+  return c ? c->socket->queued_bytes() + c->upload.ready_bytes() : 0;
+}
+
+// ---- rate limits ---------------------------------------------------------------------------
+
+RateLimiter::TimePoint PeerNetwork::rate_now() const {
+  return RateLimiter::TimePoint(std::chrono::milliseconds(uv_now(loop_)));
+}
+
+void PeerNetwork::set_connection_limits(std::size_t max_connections, std::size_t max_per_torrent) {
+  options_.max_connections = max_connections;
+  options_.max_connections_per_torrent = max_per_torrent;
+}
+
+void PeerNetwork::set_rate_limits(std::uint64_t download, std::uint64_t upload) {
+  const auto now = rate_now();
+  limiter_.set_rate(Direction::down, download, now);
+  limiter_.set_rate(Direction::up, upload, now);
+  for (auto& [id, c] : connections_)
+    if (c.ready) apply_rate_limits(id, c);
+}
+
+void PeerNetwork::set_torrent_rate_limits(const InfoHash& info_hash, std::uint64_t download, std::uint64_t upload) {
+  const auto now = rate_now();
+  limiter_.set_rate(info_hash, Direction::down, download, now);
+  limiter_.set_rate(info_hash, Direction::up, upload, now);
+  for (auto& [id, c] : connections_)
+    if (c.ready && c.info_hash == info_hash) apply_rate_limits(id, c);
+}
+
+void PeerNetwork::apply_rate_limits(SocketId id, Connection& c) {
+  if (c.socket->closing()) return;
+  if (limiter_.limited(c.info_hash, Direction::down)) {
+    if (!c.socket->read_quota()) {
+      // Newly limited: it reads again once the next tick gives it its share.
+      c.socket->set_read_quota(0);
+      limiter_.wait(id, c.info_hash, Direction::down, RateLimiter::kAny);
+      start_rate_timer();
+    }
+  } else {
+    limiter_.cancel(id, Direction::down);
+    c.socket->set_read_quota(std::nullopt);
+  }
+  release_uploads(id, c);
+}
+
+void PeerNetwork::release_uploads(SocketId id, Connection& c) {
+  const bool limited = limiter_.limited(c.info_hash, Direction::up);
+  if (!limited) c.up_quota = 0;
+  while (c.upload.has_ready() && !c.socket->closing()) {
+    const std::size_t size = c.upload.front_size();
+    if (limited) {
+      if (c.up_quota < size) break;
+      c.up_quota -= size;
+    }
+    c.socket->write(c.upload.pop_front());
+  }
+  if (limited && c.upload.has_ready() && !c.socket->closing()) {
+    limiter_.wait(id, c.info_hash, Direction::up, c.upload.ready_bytes() - c.up_quota);
+    start_rate_timer();
+  } else {
+    limiter_.cancel(id, Direction::up);
+  }
+}
+
+void PeerNetwork::on_read_quota_spent(SocketId id) {
+  Connection* c = find(id);
+  if (!c || !c->ready) return;
+  if (!limiter_.limited(c->info_hash, Direction::down)) {
+    c->socket->set_read_quota(std::nullopt);
+    return;
+  }
+  limiter_.wait(id, c->info_hash, Direction::down, RateLimiter::kAny);
+  start_rate_timer();
+}
+
+void PeerNetwork::start_rate_timer() {
+  if (shut_down_) return;
+  if (rate_timer_ == nullptr) {
+    rate_timer_ = new uv_timer_t;
+    uv_timer_init(loop_, rate_timer_);
+    rate_timer_->data = this;
+  }
+  if (uv_is_active(reinterpret_cast<uv_handle_t*>(rate_timer_))) return;
+  const auto period = static_cast<std::uint64_t>(kRateTick.count());
+  uv_timer_start(rate_timer_, [](uv_timer_t* t) { static_cast<PeerNetwork*>(t->data)->on_rate_tick(); }, period, period);
+}
+
+void PeerNetwork::on_rate_tick() {
+  for (const RateLimiter::Grant& g : limiter_.tick(rate_now())) {
+    Connection* c = find(g.socket);
+    if (!c || !c->ready || c->socket->closing()) continue;
+    if (g.direction == Direction::down) {
+      c->socket->set_read_quota(c->socket->read_quota().value_or(0) + g.bytes);
+    } else {
+      c->up_quota += g.bytes;
+      release_uploads(g.socket, *c);
+    }
+  }
+  if (!limiter_.waiting()) uv_timer_stop(rate_timer_);
 }
 
 void PeerNetwork::pause_reading(SocketId id) {
@@ -207,6 +323,7 @@ void PeerNetwork::close(SocketId id, std::string reason) {
 
 void PeerNetwork::close_all() {
   shut_down_ = true;
+  if (rate_timer_ != nullptr) uv_timer_stop(rate_timer_);
   listener_.close();
   for (auto& [id, c] : connections_) c.socket->close("shutting down");
 }

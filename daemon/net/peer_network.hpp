@@ -27,6 +27,8 @@
 #include "daemon/net/peer_handshaker.hpp"
 #include "daemon/net/peer_listener.hpp"
 #include "daemon/net/peer_socket.hpp"
+#include "daemon/net/rate_limiter.hpp"
+#include "daemon/net/upload_queue.hpp"
 
 namespace btd::net {
 
@@ -102,6 +104,16 @@ class PeerNetwork {
   PeerNetworkStats stats() const;
   const PeerNetworkOptions& options() const noexcept { return options_; }
 
+  // Connection limits can change at any time; connections already open are kept when a limit
+  // is lowered, new ones wait until the count is below it.
+  void set_connection_limits(std::size_t max_connections, std::size_t max_per_torrent);
+  // Bytes per second, 0 = unlimited; a byte needs tokens from both the global and its torrent's
+  // limit. Download limits stop reading sockets; upload limits hold back piece data only.
+  void set_rate_limits(std::uint64_t download, std::uint64_t upload);
+  void set_torrent_rate_limits(const InfoHash& info_hash, std::uint64_t download, std::uint64_t upload);
+  // How often limited sockets get their share of the tokens.
+  static constexpr std::chrono::milliseconds kRateTick{50};
+
  private:
   struct Connection {
     std::unique_ptr<PeerSocket> socket;
@@ -111,6 +123,8 @@ class PeerNetwork {
     bool incoming = false;
     bool ready = false;
     std::optional<std::pair<InfoHash, std::string>> outgoing_key;
+    UploadQueue upload;         // piece messages waiting for upload tokens
+    std::uint64_t up_quota = 0;  // upload tokens granted and not spent yet
   };
 
   Result<SocketId> add_socket(bool incoming);
@@ -121,6 +135,13 @@ class PeerNetwork {
   void on_handshake_done(SocketId id);
   void on_socket_drain(SocketId id);
   void on_socket_closed(SocketId id, const std::string& reason);
+  void on_read_quota_spent(SocketId id);
+  // Applies the current rate limits to one ready connection.
+  void apply_rate_limits(SocketId id, Connection& c);
+  void release_uploads(SocketId id, Connection& c);
+  void on_rate_tick();
+  void start_rate_timer();
+  RateLimiter::TimePoint rate_now() const;
   std::size_t torrent_limit(const std::optional<TorrentMatch>& match) const;
   Connection* find(SocketId id);
   const Connection* find(SocketId id) const;
@@ -135,6 +156,8 @@ class PeerNetwork {
   std::unordered_map<InfoHash, std::size_t> ready_per_torrent_;
   SocketId next_id_ = 1;
   bool shut_down_ = false;
+  RateLimiter limiter_;
+  uv_timer_t* rate_timer_ = nullptr;  // runs only while a socket waits for tokens
 };
 
 }  // namespace btd::net

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -230,13 +231,19 @@ Result<void> PeerSocket::accept(uv_stream_t* server) {
 }
 
 void PeerSocket::start_reading() {
-  if (!connected_ || paused_ || closing_ || reading_) return;
+  if (!connected_ || paused_ || closing_ || reading_ || (read_quota_ && *read_quota_ == 0)) return;
   int rc = uv_read_start(
       reinterpret_cast<uv_stream_t*>(&handles_->tcp),
       [](uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
-        auto table = handles_of(handle)->table.lock();
-        *buf = table ? uv_buf_init(table->read_buffer(), SocketTable::kReadBufferSize)
-                     : uv_buf_init(nullptr, 0);
+        PeerSocket::Handles* h = handles_of(handle);
+        auto table = h->table.lock();
+        std::size_t size = SocketTable::kReadBufferSize;
+        // A limited socket reads no more than its quota: the kernel keeps the rest, and TCP
+        // flow control slows the sender.
+        if (PeerSocket* s = table ? table->find(h->id) : nullptr; s && s->read_quota_)
+          size = static_cast<std::size_t>(std::min<std::uint64_t>(size, *s->read_quota_));
+        *buf = table && size > 0 ? uv_buf_init(table->read_buffer(), static_cast<unsigned>(size))
+                                 : uv_buf_init(nullptr, 0);
       },
       [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
         PeerSocket::Handles* h = handles_of(stream);
@@ -260,12 +267,30 @@ void PeerSocket::resume_reading() {
   start_reading();
 }
 
+void PeerSocket::set_read_quota(std::optional<std::uint64_t> bytes) {
+  read_quota_ = bytes;
+  if (read_quota_ && *read_quota_ == 0) {
+    if (reading_ && !closing_) uv_read_stop(reinterpret_cast<uv_stream_t*>(&handles_->tcp));
+    reading_ = false;
+  } else {
+    start_reading();
+  }
+}
+
 void PeerSocket::on_read(ssize_t nread, const uv_buf_t* buf) {
   if (closing_) return;
   if (nread > 0) {
+    if (read_quota_) *read_quota_ -= std::min<std::uint64_t>(*read_quota_, static_cast<std::uint64_t>(nread));
     if (callbacks_.on_data) {
       callbacks_.on_data(id_, std::string_view(buf->base, static_cast<std::size_t>(nread)));
     }
+    if (!closing_ && read_quota_ && *read_quota_ == 0) {
+      set_read_quota(0);  // stops reading
+      if (callbacks_.on_read_quota_spent) callbacks_.on_read_quota_spent(id_);
+    }
+  } else if (nread == UV_ENOBUFS) {
+    // A zero-byte buffer: the quota ran out between the allocation and the read.
+    set_read_quota(read_quota_);
   } else if (nread == UV_EOF) {
     close("connection closed by peer");
   } else if (nread < 0) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -51,6 +52,8 @@ struct PeerSocketCallbacks {
   std::function<void(SocketId, std::string_view)> on_data;
   // Every queued byte has been handed to the kernel.
   std::function<void(SocketId)> on_drain;
+  // The read quota (set_read_quota) is spent; reading stopped until it is raised.
+  std::function<void(SocketId)> on_read_quota_spent;
   // Called once, after the handles are closed; the owner may destroy the socket in it.
   std::function<void(SocketId, const std::string& reason)> on_closed;
 };
@@ -81,6 +84,11 @@ class PeerSocket {
   void pause_reading();
   void resume_reading();
   bool reading_paused() const noexcept { return paused_; }
+
+  // Download rate limiting: reads take at most `bytes` more, then stop until the quota is
+  // raised; nullopt reads freely (the default).
+  void set_read_quota(std::optional<std::uint64_t> bytes);
+  const std::optional<std::uint64_t>& read_quota() const noexcept { return read_quota_; }
 
   // After `timeout` the socket closes with `reason`. Re-arming replaces the previous deadline.
   void set_deadline(std::chrono::milliseconds timeout, std::string reason);
@@ -126,6 +134,7 @@ class PeerSocket {
   bool reading_ = false;
   bool paused_ = false;
   bool closing_ = false;
+  std::optional<std::uint64_t> read_quota_;
   std::string deadline_reason_;
   std::string close_reason_;
 };

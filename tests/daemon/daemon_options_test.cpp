@@ -39,7 +39,7 @@ TEST_CASE("flags parse and the download dir defaults inside the state dir") {
   CHECK(o->state_dir == "/st");
   CHECK(o->download_dir == "/st/downloads");
   CHECK(o->listen_port == 0);
-  CHECK(o->log_level == LogLevel::debug);
+  CHECK(o->settings.log_level == LogLevel::debug);
   CHECK(o->socket == "/run/x.sock");
 }
 
