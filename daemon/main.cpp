@@ -17,8 +17,10 @@
 #include "daemon/log.hpp"
 #include "daemon/event_hub.hpp"
 #include "daemon/session.hpp"
+#include "daemon/service_notifier.hpp"
 #include "daemon/session_methods.hpp"
 #include "daemon/session_settings.hpp"
+#include "daemon/socket_activation.hpp"
 #include "rpc/dispatcher.hpp"
 #include "rpc/server.hpp"
 #include "rpc/socket_path.hpp"
@@ -45,6 +47,7 @@ struct Shutdown {
   btd::rpc::UnixSocketServer* server = nullptr;
   Session* session = nullptr;
   ConfigReloader* reloader = nullptr;
+  ServiceNotifier* notifier = nullptr;
   bool requested = false;
 };
 
@@ -53,11 +56,13 @@ void on_stop_signal(uv_signal_t* handle, int signum) {
   if (s->requested) return;
   s->requested = true;
   log_notice(std::string("received ") + (signum == SIGINT ? "SIGINT" : "SIGTERM") + ", shutting down");
+  s->notifier->stopping();
   s->server->close();
   // Trackers hear "stopped" (bounded in time) before the signal handles go and the loop ends.
   s->session->stop([s] {
     uv_close(reinterpret_cast<uv_handle_t*>(&s->sigint), nullptr);
     uv_close(reinterpret_cast<uv_handle_t*>(&s->sigterm), nullptr);
+    s->notifier->close();
     s->reloader->close();
   });
 }
@@ -109,10 +114,20 @@ int main(int argc, char** argv) {
 
   btd::rpc::ServerOptions server_options;
   server_options.on_disconnect = [&events](std::uint64_t connection) { events.unsubscribe(connection); };
+  // A client that sends requests and never reads holds at most this much of our memory before
+  // we stop reading it, and is dropped past the hard limit (one big get-piece answer always fits).
+  server_options.write_soft_limit = std::size_t{8} << 20;
+  server_options.write_hard_limit = std::size_t{64} << 20;
   btd::rpc::UnixSocketServer server(&loop, dispatcher, server_options);
   server_ptr = &server;
-  const std::string socket_path = btd::rpc::resolve_server_socket(options.socket, btd::rpc::process_env());
-  if (auto listening = server.listen(socket_path); !listening) {
+  std::string socket_path = btd::rpc::resolve_server_socket(options.socket, btd::rpc::process_env());
+  // btd.socket (systemd socket activation) hands over a listening socket; else btd binds its own.
+  const auto inherited = inherited_rpc_socket();
+  if (inherited && *inherited && !(*inherited)->path.empty()) socket_path = (*inherited)->path;
+  if (auto listening = !inherited   ? btd::Result<void>(inherited.error())
+                       : *inherited ? server.listen_fd((*inherited)->fd)
+                                    : server.listen(socket_path);
+      !listening) {
     log_error(listening.error().message);
     server.close();
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -129,12 +144,14 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  ServiceNotifier notifier(&loop, [&session] { return service_status_line(session.stats()); });
   ConfigReloader reloader(&loop, options, {[&session] { return session.settings(); },
                                            [&session](const SessionSettings& s) { session.apply_settings(s); }});
   Shutdown shutdown;
   shutdown.reloader = &reloader;
   shutdown.server = &server;
   shutdown.session = &session;
+  shutdown.notifier = &notifier;
   uv_signal_init(&loop, &shutdown.sigint);
   uv_signal_init(&loop, &shutdown.sigterm);
   shutdown.sigint.data = shutdown.sigterm.data = &shutdown;
@@ -144,6 +161,7 @@ int main(int argc, char** argv) {
   log_notice("btd " BTD_VERSION " listening for RPC on " + socket_path + ", for peers on port " +
              std::to_string(session.stats().listen_port.value_or(0)) + ", state in " + options.state_dir +
              ", downloads to " + options.download_dir);
+  notifier.ready();
   uv_run(&loop, UV_RUN_DEFAULT);
 
   const int closed = uv_loop_close(&loop);

@@ -170,6 +170,13 @@ SessionStats Session::stats() {
   s.torrents = static_cast<std::int64_t>(torrents_.size());
   const TimePoint t = now();
   for (auto& [id, e] : torrents_) {
+    // The same precedence as the "state" of torrent.status.
+    if (e->error || (e->engine && !e->checking && e->engine->error())) ++s.errored;
+    else if (!e->engine || e->checking) ++s.checking;
+    else if (e->engine->state() == TorrentState::downloading) ++s.downloading;
+    else if (e->engine->state() == TorrentState::seeding) ++s.seeding;
+    else if (e->engine->state() == TorrentState::paused) ++s.paused;
+    else ++s.errored;
     if (!e->engine) continue;
     s.download_rate += static_cast<std::int64_t>(e->engine->download_rate(t));
     s.upload_rate += static_cast<std::int64_t>(e->engine->upload_rate(t));

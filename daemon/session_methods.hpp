@@ -18,6 +18,8 @@ struct SessionStats {
   std::int64_t downloaded = 0;
   std::int64_t uploaded = 0;
   std::int64_t peers = 0;
+  // Torrents by state, for systemd's STATUS= line.
+  std::int64_t downloading = 0, seeding = 0, paused = 0, checking = 0, errored = 0;
 };
 
 void add_session_methods(rpc::Dispatcher& dispatcher, std::chrono::steady_clock::time_point started,

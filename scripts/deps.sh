@@ -6,7 +6,10 @@ BUILD_PACKAGES=(meson ninja-build pkg-config g++ libuv1-dev nlohmann-json3-dev
                 libcurl4-openssl-dev libssl-dev doctest-dev libsystemd-dev)
 # The real programs the integration tests talk to, plus what the tests themselves use.
 TEST_PACKAGES=(python3 python3-libtorrent opentracker aria2 transmission-cli
-               transmission-daemon mktorrent socat procps)
+               transmission-daemon mktorrent socat procps
+               systemd groff-base man-db)
+# scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes.
+FUZZ_PACKAGES=(clang libclang-rt-14-dev)
 
 missing_packages() {
   local pkg
