@@ -29,5 +29,7 @@ int run_resume(const GlobalOptions& global, const std::vector<std::string>& args
 int run_verify(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_peers(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_files(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_set(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_settings(const GlobalOptions& global, const std::vector<std::string>& args);
 
 }  // namespace btd::cli

@@ -34,6 +34,11 @@ constexpr const char* kUsage =
     "  verify ID                            re-check the data on disk\n"
     "  peers ID                             connected peers: address, client, progress, rates\n"
     "  files ID                             files with size and progress\n"
+    "  settings                             the daemon's rate limits, peer limits and log level\n"
+    "  set [--down-limit RATE] [--up-limit RATE] [--max-peers N] [--max-peers-per-torrent N]\n"
+    "      [--log-level L]                  change them at once (RATE: 1048576, 512K, 10M; 0 = none)\n"
+    "  set ID [--down-limit RATE] [--up-limit RATE] [--max-peers N]\n"
+    "                                       limits of one torrent (also shown by status --json)\n"
     "\n"
     "ID is a torrent's info-hash (40 hex digits) or a unique prefix of at least 6.\n"
     "\n"
@@ -61,6 +66,8 @@ const std::map<std::string, Runner>& commands() {
       {"verify", &btd::cli::run_verify},
       {"peers", &btd::cli::run_peers},
       {"files", &btd::cli::run_files},
+      {"set", &btd::cli::run_set},
+      {"settings", &btd::cli::run_settings},
   };
   return table;
 }
