@@ -118,13 +118,6 @@ void ServiceNotifier::ready() {
   uv_unref(reinterpret_cast<uv_handle_t*>(status_timer_));
 }
 
-void ServiceNotifier::reloading() {
-  if (!active_) return;
-  // systemd 253+ also wants MONOTONIC_USEC= for Type=notify-reload; older ones ignore it.
-  const std::uint64_t now_usec = uv_hrtime() / 1000;
-  send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(now_usec));
-}
-
 void ServiceNotifier::refresh_status() {
   std::string line = status_();
   if (line == last_status_) return;

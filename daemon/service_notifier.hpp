@@ -34,8 +34,6 @@ class ServiceNotifier {
 
   // READY=1 with the first STATUS=; starts the status refresh.
   void ready();
-  // RELOADING=1 before re-reading the configuration; call ready() when done.
-  void reloading();
   // STOPPING=1. The watchdog keeps pinging while the shutdown is under way.
   void stopping();
   // Closes the timers so the loop can end. Idempotent.

@@ -191,6 +191,9 @@ class CompletionTest(TempDirTest):
         self.assertEqual(set(complete([BTCTL, "--json", "add", "--"])), {"--dir", "--paused", "--peer", "--json"})
         self.assertIn("--piece-size", complete([BTCTL, "create", "x", "--p"]))
         self.assertEqual(complete([BTCTL, "remove", "--d"]), ["--delete-data"])
+        self.assertIn("--max-peers-per-torrent", complete([BTCTL, "set", "--max"]))
+        self.assertEqual(complete([BTCTL, "set", "--log-level", "de"]), ["debug"])
+        self.assertNotIn("--max-peers-per-torrent", complete([BTCTL, "set", "abcdef", "--max"]))
         # A value is not a command: after --socket PATH the command comes.
         self.assertEqual(sorted(complete([BTCTL, "--socket", "/x", "pa"])), ["pause"])
 
@@ -206,6 +209,8 @@ class CompletionTest(TempDirTest):
         self.assertEqual(sorted(complete([BTCTL, "--socket", d.socket, "pause", ""])), sorted(ids))
         self.assertEqual(complete([BTCTL, "--socket=" + d.socket, "files", ids[0][:6]]),
                          [i for i in ids if i.startswith(ids[0][:6])])
+        self.assertEqual(sorted(complete([BTCTL, "--socket", d.socket, "set", ""])), sorted(ids))
+        self.assertEqual(complete([BTCTL, "--socket", d.socket, "set", "--up-limit", "1M", ids[1][:8]]), [ids[1]])
         # An ID command takes one id: nothing after it.
         self.assertEqual(complete([BTCTL, "--socket", d.socket, "verify", ids[0], ""]), [])
         # No daemon: quietly nothing.
