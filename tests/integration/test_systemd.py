@@ -138,11 +138,13 @@ class NotifyTest(TempDirTest):
                 pings.append(self.notify.messages[-1][0])
             if value(lines, "STATUS"):
                 statuses.append(value(lines, "STATUS"))
-        self.assertGreaterEqual(len(pings), 5, f"expected WATCHDOG=1 about every 200ms, got {len(pings)} in 1.5s")
+        self.assertGreaterEqual(len(pings), 4, f"expected WATCHDOG=1 about every 200ms, got {len(pings)} in 1.5s")
         self.assertLessEqual(len(pings), 9, "WATCHDOG=1 more often than half the interval")
+        # Loose bounds for a loaded machine; a period of the full 400ms or of a few ms fails them.
         gaps = [b - a for a, b in zip(pings, pings[1:])]
-        self.assertTrue(all(0.12 < g < 0.35 for g in gaps), f"ping gaps {gaps}")
-        self.assertLess(pings[0] - ready_at, 0.4)
+        self.assertTrue(0.15 < sum(gaps) / len(gaps) < 0.3, f"ping gaps {gaps}")
+        self.assertTrue(min(gaps) > 0.08 and max(gaps) < 0.6, f"ping gaps {gaps}")
+        self.assertLess(pings[0] - ready_at, 0.5)
 
         # The check finishes and the torrent seeds: STATUS= follows within its refresh period.
         def seeding(lines):
