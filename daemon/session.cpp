@@ -211,7 +211,7 @@ rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::s
   entry->download_dir = download_dir.empty() ? config_.download_dir : download_dir;
   entry->added_at = added_at;
   entry->paused = paused;
-  entry->pending_peers = std::move(endpoints);
+  entry->named_peers = std::move(endpoints);
   entry->disk = make_thread_pool_disk_io(loop_, torrent_files(*entry->meta, entry->download_dir));
   if (resume) {
     entry->downloaded_before = resume->downloaded_total;
@@ -346,8 +346,8 @@ void Session::start_engine(TorrentEntry& t, Bitfield have) {
   apply_torrent_limits(t);
   const TimePoint n = now();
   if (t.paused) t.engine->set_paused(true, n);
-  if (!t.pending_peers.empty()) t.engine->add_peer_candidates(t.pending_peers, n, true);
-  t.pending_peers.clear();
+  if (!t.named_peers.empty()) t.engine->add_peer_candidates(t.named_peers, n, true);
+  if (!t.tracker_peers.empty()) t.engine->add_peer_candidates(t.tracker_peers, n);
   for (auto& w : std::vector<std::shared_ptr<PieceWaiter>>(t.waiters)) {
     if (w->done) continue;
     if (t.engine->is_have(w->piece)) serve_waiter(t, w);
@@ -369,7 +369,9 @@ void Session::start_engine(TorrentEntry& t, Bitfield have) {
     });
     t.announcer->set_on_peers([this, id](std::vector<tracker::PeerEndpoint> peers) {
       TorrentEntry* e = find(id);
-      if (!e || !e->engine) return;
+      if (!e) return;
+      remember_peers(e->tracker_peers, peers);
+      if (!e->engine) return;
       e->engine->add_peer_candidates(peers, now());
       drain(*e);
     });
@@ -529,6 +531,15 @@ void Session::wait_for_piece(TorrentEntry& t, std::shared_ptr<PieceWaiter> w, st
 
 void Session::set_paused(TorrentEntry& t, bool paused) {
   t.paused = paused;
+  if (!paused && t.engine && t.engine->error() && !t.checking) {
+    // After a disk error the files may not hold what the engine believes (a download dir
+    // deleted, a write cut short): find out before going on. Files unchanged since the last
+    // resume save are trusted, so this costs little after a full disk.
+    log_notice(t.id.substr(0, 8) + ": resuming after \"" + *t.engine->error() + "\": checking the data first");
+    recheck(t, "torrent is being re-checked after a disk error");
+    save_resume(t);
+    return;
+  }
   if (paused) t.error.reset();
   if (t.engine) {
     t.engine->set_paused(paused, now());
@@ -550,16 +561,21 @@ void Session::close_peers(TorrentEntry& t, const std::string& reason) {
 
 void Session::verify(TorrentEntry& t) {
   if (t.checking) return;
-  close_peers(t, "torrent is being verified");
-  if (t.engine) {
-    t.downloaded_before += t.engine->downloaded();
-    t.uploaded_before += t.engine->uploaded();
-  }
   // A verify is asked for when the data is in doubt: until it is done, no save may claim the
   // old have-bits, and the next start checks everything if this one does not finish.
   if (t.resume) {
     t.resume->have_bytes.reset();
     t.resume->files.clear();
+  }
+  recheck(t, "torrent is being verified");
+}
+
+void Session::recheck(TorrentEntry& t, const std::string& reason) {
+  if (t.checking) return;
+  close_peers(t, reason);
+  if (t.engine) {
+    t.downloaded_before += t.engine->downloaded();
+    t.uploaded_before += t.engine->uploaded();
   }
   t.engine.reset();
   t.error.reset();
@@ -724,6 +740,15 @@ void Session::tick() {
     drain(*t);
   }
   save_due_resumes();
+}
+
+void Session::remember_peers(std::vector<tracker::PeerEndpoint>& list,
+                             const std::vector<tracker::PeerEndpoint>& peers) {
+  // The newest first-seen peers are kept; a bound, since trackers and users may send thousands.
+  constexpr std::size_t kRemembered = 200;
+  for (const auto& p : peers)
+    if (std::find(list.begin(), list.end(), p) == list.end()) list.push_back(p);
+  if (list.size() > kRemembered) list.erase(list.begin(), list.end() - static_cast<std::ptrdiff_t>(kRemembered));
 }
 
 // ---- persistence -----------------------------------------------------------------------------

@@ -69,7 +69,10 @@ struct TorrentEntry {
   std::unique_ptr<Torrent> engine;   // null while checking
   std::unique_ptr<DiskIo> disk;
   std::unique_ptr<TorrentAnnouncer> announcer;
-  std::vector<tracker::PeerEndpoint> pending_peers;  // given before the check finished
+  // Peers the user named and the latest from trackers: every engine this torrent gets (after a
+  // check, a verify, a disk error) starts with them.
+  std::vector<tracker::PeerEndpoint> named_peers;
+  std::vector<tracker::PeerEndpoint> tracker_peers;
   std::vector<std::shared_ptr<PieceWaiter>> waiters;
   std::vector<std::function<void()>> after_check;    // e.g. get-piece on a torrent still checking
   // Persistence: totals of earlier runs (and of engines replaced by torrent.verify), and the
@@ -124,6 +127,8 @@ class Session {
   void remove_torrent(const std::string& id, bool delete_data, rpc::Responder respond);
   void set_paused(TorrentEntry& t, bool paused);
   void verify(TorrentEntry& t);
+  // Drops the engine and checks the data again (fast resume applies unless verify cleared it).
+  void recheck(TorrentEntry& t, const std::string& reason);
   void wait_for_piece(TorrentEntry& t, std::shared_ptr<PieceWaiter> waiter, std::uint64_t timeout_ms);
   void serve_waiter(TorrentEntry& t, const std::shared_ptr<PieceWaiter>& waiter);
   void close_peers(TorrentEntry& t, const std::string& reason);
@@ -143,6 +148,7 @@ class Session {
   // peers
   void on_peer_ready(const net::PeerReady& ready);
   void connect_peer(TorrentEntry& t, const tracker::PeerEndpoint& endpoint);
+  static void remember_peers(std::vector<tracker::PeerEndpoint>& list, const std::vector<tracker::PeerEndpoint>& peers);
   void on_peer_data(std::uint64_t socket, std::string_view bytes);
   void on_peer_closed(std::uint64_t socket, const std::string& reason);
 

@@ -170,11 +170,10 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
       if (!ep) return RpcError(rpc::code::invalid_params, "invalid params: peer \"" + peer + "\" is not host:port");
       endpoints.push_back(*ep);
     }
+    Session::remember_peers(t->named_peers, endpoints);
     if (t->engine) {
       t->engine->add_peer_candidates(endpoints, s.now(), true);
       s.drain(*t);
-    } else {
-      t->pending_peers.insert(t->pending_peers.end(), endpoints.begin(), endpoints.end());
     }
     return Json{{"id", t->id}, {"added", endpoints.size()}};
   });

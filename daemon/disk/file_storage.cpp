@@ -139,6 +139,14 @@ Result<void> FileStorage::write_piece(PieceIndex piece, std::string_view data,
       auto written = write_all((*handle)->fd(), data.data() + pos, span.length, span.file_offset,
                                full_paths_[span.file.get()]);
       if (!written.ok()) return written;
+      // A cached descriptor keeps a deleted file alive: bytes written there are lost, so a
+      // file (or download dir) removed under a running torrent must be an error, not a success.
+      struct stat st {};
+      if (::fstat((*handle)->fd(), &st) == 0 && st.st_nlink == 0) {
+        pool_.clear();
+        return Error(std::make_error_code(std::errc::no_such_file_or_directory),
+                     "'" + full_paths_[span.file.get()] + "' was deleted while the torrent was running");
+      }
       std::lock_guard lock(written_mutex_);
       written_.insert(span.file.get());
     }

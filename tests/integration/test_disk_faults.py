@@ -1,0 +1,97 @@
+"""Disk faults under a running download: a full file system and a download dir deleted. The
+torrent goes to state error with the system's message, other torrents keep going, and after the
+fault is gone `btctl resume` finishes the download without losing a verified piece. Uses a small
+tmpfs, so it needs root (mount); skipped otherwise."""
+import os
+import subprocess
+import unittest
+
+import libtorrent as lt
+
+from harness import (Daemon, TempDirTest, btctl, free_port, lt_session, pattern_bytes, sha256_file, wait_for,
+                     write_file)
+
+MiB = 1 << 20
+
+
+def status(d, ih):
+    return d.ctl_json("status", ih)["torrents"][0]
+
+
+class DiskFaultTest(TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.small = self.path("small")
+        os.makedirs(self.small)
+        if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", self.small],
+                                               capture_output=True).returncode != 0:
+            self.skipTest("needs root to mount a small tmpfs")
+        self.addCleanup(subprocess.run, ["umount", "-l", self.small], capture_output=True)
+        self.torrents = {}
+        for name, size in (("big", 6 * MiB + 777), ("other", 2 * MiB)):
+            data = pattern_bytes(size, len(name))
+            write_file(self.path("seed", name + ".bin"), data)
+            out = self.path(name + ".torrent")
+            btctl("create", self.path("seed", name + ".bin"), "-o", out, "--piece-size", "64K")
+            self.torrents[name] = out
+        self.ses = lt_session(free_port(), upload_rate_limit=2 * MiB)
+        loopback = lt.ip_filter()  # libtorrent exempts local peers from rate limits otherwise
+        loopback.add_rule("127.0.0.0", "127.255.255.255", 1 << lt.session.global_peer_class_id)
+        self.ses.set_peer_class_filter(loopback)
+        self.handles = [self.ses.add_torrent({"ti": lt.torrent_info(t), "save_path": self.path("seed")})
+                        for t in self.torrents.values()]
+        wait_for(lambda: all(h.status().is_seeding for h in self.handles), 30, "libtorrent to seed")
+        self.seed = f"127.0.0.1:{self.ses.listen_port()}"
+        self.d = Daemon(self).start()
+
+    def tearDown(self):
+        del self.handles
+        del self.ses
+        super().tearDown()
+
+    def mount(self, options):
+        subprocess.run(["mount", "-o", "remount," + options, self.small], check=True)
+
+    def add(self, name, directory):
+        return self.d.ctl_json("add", self.torrents[name], "--dir", directory, "--peer", self.seed)["id"]
+
+    def finish_after_resume(self, ih, had, directory):
+        self.d.ctl("resume", ih)
+        # Resuming after a disk error checks the data first; what was verified is still there.
+        st = wait_for(lambda: (lambda s: s if s["state"] != "checking" else None)(status(self.d, ih)), 30,
+                      "the check after resume")
+        self.assertGreaterEqual(st["pieces_have"], had, "verified pieces were lost")
+        wait_for(lambda: status(self.d, ih)["state"] == "seeding", 60, "the download to finish after resume")
+        self.assertEqual(sha256_file(os.path.join(directory, "big.bin")), sha256_file(self.path("seed", "big.bin")))
+
+    def test_a_full_disk_stops_one_torrent_and_resume_finishes_it(self):
+        big = self.add("big", self.small)
+        other = self.add("other", self.path("elsewhere"))
+        wait_for(lambda: status(self.d, big)["state"] == "error", 30, "state error on the full disk")
+        st = status(self.d, big)
+        self.assertIn("No space left on device", st["error"])
+        self.assertIn(self.small, st["error"])  # the message names the path
+        had = st["pieces_have"]
+        self.assertGreater(had, 0)
+        # The other torrent does not care.
+        wait_for(lambda: status(self.d, other)["state"] == "seeding", 60, "the other torrent to finish")
+        self.assertIsNone(status(self.d, other)["error"])
+        self.assertEqual(status(self.d, big)["state"], "error")
+
+        self.mount("size=16m")
+        self.finish_after_resume(big, had, self.small)
+
+    def test_a_download_dir_deleted_under_a_running_torrent(self):
+        gone = self.path("gone")
+        big = self.add("big", gone)
+        wait_for(lambda: status(self.d, big)["pieces_have"] >= 8, 30, "some pieces")
+        subprocess.run(["rm", "-rf", gone], check=True)
+        # Writes into the deleted files would vanish: btd must notice and stop, not claim them.
+        wait_for(lambda: status(self.d, big)["state"] == "error", 30, "state error after the dir was deleted")
+        st = status(self.d, big)
+        self.assertIn("deleted", st["error"])
+        # Resume checks what is really there (nothing), then downloads it all again.
+        self.finish_after_resume(big, 0, gone)
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
