@@ -19,10 +19,12 @@ PeerNetwork::PeerNetwork(uv_loop_t* loop, PeerNetworkOptions options, PeerNetwor
       callbacks_(std::move(callbacks)),
       listener_(loop, [this](uv_stream_t* server) { return accept(server); }) {}
 
-PeerNetwork::~PeerNetwork() {
-  if (rate_timer_ != nullptr) {
-    uv_close(reinterpret_cast<uv_handle_t*>(rate_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
-  }
+PeerNetwork::~PeerNetwork() { close_rate_timer(); }
+
+void PeerNetwork::close_rate_timer() {
+  if (rate_timer_ == nullptr) return;
+  uv_close(reinterpret_cast<uv_handle_t*>(rate_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  rate_timer_ = nullptr;
 }
 
 Result<void> PeerNetwork::listen(const std::string& address, std::uint16_t port) {
@@ -306,7 +308,7 @@ void PeerNetwork::on_rate_tick() {
       release_uploads(g.socket, *c);
     }
   }
-  if (!limiter_.waiting()) uv_timer_stop(rate_timer_);
+  if (!limiter_.waiting() && rate_timer_ != nullptr) uv_timer_stop(rate_timer_);
 }
 
 void PeerNetwork::pause_reading(SocketId id) {
@@ -323,7 +325,7 @@ void PeerNetwork::close(SocketId id, std::string reason) {
 
 void PeerNetwork::close_all() {
   shut_down_ = true;
-  if (rate_timer_ != nullptr) uv_timer_stop(rate_timer_);
+  close_rate_timer();  // the loop must be able to close before we are destroyed
   listener_.close();
   for (auto& [id, c] : connections_) c.socket->close("shutting down");
 }

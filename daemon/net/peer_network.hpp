@@ -141,6 +141,7 @@ class PeerNetwork {
   void release_uploads(SocketId id, Connection& c);
   void on_rate_tick();
   void start_rate_timer();
+  void close_rate_timer();
   RateLimiter::TimePoint rate_now() const;
   std::size_t torrent_limit(const std::optional<TorrentMatch>& match) const;
   Connection* find(SocketId id);
