@@ -57,15 +57,17 @@ PeerConnection::PeerConnection(PeerKey key, const PieceGeometry& geometry, wire:
 Result<void> PeerConnection::on_bytes(std::string_view bytes, TimePoint now,
                                       std::vector<PeerEvent>& events) {
   if (failed_) return *failed_;
-  if (!bytes.empty()) last_received_ = now;
   decoder_.feed(bytes);
+  bytes_since_activity_ += bytes.size();
   for (;;) {
     auto frame = decoder_.pop();
     if (!frame.ok()) {
       failed_ = frame.error();
       return *failed_;
     }
-    if (!frame->has_value()) return {};
+    if (!frame->has_value()) break;
+    last_received_ = now;
+    bytes_since_activity_ = 0;
     auto message = wire::parse_message(**frame);
     if (!message.ok()) {
       failed_ = message.error();
@@ -76,6 +78,12 @@ Result<void> PeerConnection::on_bytes(std::string_view bytes, TimePoint now,
       return *failed_;
     }
   }
+  // A large message arriving slowly (a block at a low rate limit) is progress too.
+  if (bytes_since_activity_ >= kActivityBytes) {
+    last_received_ = now;
+    bytes_since_activity_ = 0;
+  }
+  return {};
 }
 
 Result<void> PeerConnection::check_piece(std::string_view message, PieceIndex piece) const {

@@ -108,7 +108,11 @@ class PeerConnection {
   const std::vector<PieceIndex>& allowed_fast_to_peer() const noexcept { return allowed_fast_to_peer_; }
   std::uint64_t payload_downloaded() const noexcept { return payload_down_; }
   std::uint64_t payload_uploaded() const noexcept { return payload_up_; }
+  // When the peer last made progress: a complete message (a keep-alive too), or every
+  // kActivityBytes of a message still arriving. Bytes trickled one at a time into a message that
+  // never completes do not count, so such a peer goes idle and is dropped (a slowloris).
   TimePoint last_received() const noexcept { return last_received_; }
+  static constexpr std::size_t kActivityBytes = 4096;
   TimePoint last_sent() const noexcept { return last_sent_; }
 
   // ---- sending: each appends to outbound() ------------------------------------------------
@@ -177,6 +181,7 @@ class PeerConnection {
   std::uint64_t payload_down_ = 0;
   std::uint64_t payload_up_ = 0;
   TimePoint last_received_{};
+  std::size_t bytes_since_activity_ = 0;  // received since last_received_ moved
   TimePoint last_sent_{};
   std::string outbound_;
 };

@@ -634,6 +634,31 @@ TEST_CASE("keep-alives only update last_received") {
   CHECK(c.outbound().empty());
 }
 
+TEST_CASE("a message trickled a byte at a time is not activity until it completes") {
+  // A slowloris: a byte every second of a message it never finishes must not keep it alive.
+  auto c = connection({.extensions = true});
+  const std::string m = msg(wire::Extended{1, std::string(100, 'x')});
+  REQUIRE(feed(c, msg(wire::KeepAlive{}), false, at(10)).ok);
+  for (std::size_t i = 0; i + 1 < m.size(); ++i) {
+    REQUIRE(feed(c, m.substr(i, 1), false, at(11 + static_cast<int>(i))).ok);
+  }
+  CHECK(c.last_received() == at(10));
+  Fed f = feed(c, m.substr(m.size() - 1), false, at(500));
+  CHECK(f.events.size() == 1);
+  CHECK(c.last_received() == at(500));
+}
+
+TEST_CASE("a large message arriving slowly is activity every kActivityBytes") {
+  auto c = connection({.extensions = true});
+  const std::string m = msg(wire::Extended{1, std::string(3 * PeerConnection::kActivityBytes, 'x')});
+  REQUIRE(feed(c, m.substr(0, PeerConnection::kActivityBytes - 1), false, at(20)).ok);
+  CHECK(c.last_received() == TimePoint{});
+  REQUIRE(feed(c, m.substr(PeerConnection::kActivityBytes - 1, 1), false, at(30)).ok);
+  CHECK(c.last_received() == at(30));
+  REQUIRE(feed(c, m.substr(PeerConnection::kActivityBytes, 10), false, at(40)).ok);
+  CHECK(c.last_received() == at(30));
+}
+
 // ---- sending ------------------------------------------------------------------------------
 
 TEST_CASE("send_bitfield picks have_all, have_none or a bitfield") {
