@@ -97,7 +97,17 @@ Result<void> Session::start() {
   };
   callbacks.on_peer_ready = [this](const net::PeerReady& r) { on_peer_ready(r); };
   callbacks.on_data = [this](net::SocketId s, std::string_view bytes) { on_peer_data(s, bytes); };
-  callbacks.on_drain = [](net::SocketId) {};
+  // The engine holds back block reads for a peer until what it was sent has left, piece data
+  // waiting for upload tokens included: a peer that does not read must not make us buffer.
+  callbacks.on_drain = [this](net::SocketId s) {
+    if (network_->queued_bytes(s) != 0) return;
+    auto it = socket_torrent_.find(s);
+    if (it == socket_torrent_.end()) return;
+    TorrentEntry* t = find(it->second);
+    if (t == nullptr || !t->engine) return;
+    t->engine->on_peer_drained(PeerKey{static_cast<std::uint32_t>(s)});
+    drain(*t);
+  };
   callbacks.on_closed = [this](net::SocketId s, const std::string& reason) { on_peer_closed(s, reason); };
   network_ = std::make_unique<net::PeerNetwork>(loop_, net_options, std::move(callbacks));
   network_->set_rate_limits(config_.settings.download_rate_limit, config_.settings.upload_rate_limit);

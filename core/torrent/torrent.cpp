@@ -352,7 +352,8 @@ void Torrent::fill_requests(TorrentPeer& p, TimePoint now) {
 }
 
 void Torrent::pump_uploads(TorrentPeer& p) {
-  while (p.reads_in_flight < config_.reads_in_flight_per_peer && !p.upload_queue.empty()) {
+  while (p.reads_in_flight < config_.reads_in_flight_per_peer && !p.upload_queue.empty() &&
+         p.unsent < config_.upload_backlog) {
     emit<torrent_effect::ReadBlock>(p.conn.key(), p.upload_queue.front());
     p.upload_queue.pop_front();
     ++p.reads_in_flight;
@@ -487,12 +488,29 @@ void Torrent::on_block_read(PeerKey key, const BlockRequest& block, Result<std::
 }
 
 void Torrent::flush_outbound() {
+  std::vector<PeerKey> not_reading;
   for (auto& [k, p] : peers_) {
     std::string& out = p.conn.outbound();
     if (out.empty()) continue;
+    p.unsent += out.size();
     emit<torrent_effect::Send>(k, std::move(out));
     out.clear();
+    if (p.unsent > config_.max_unsent_bytes) not_reading.push_back(k);
   }
+  for (PeerKey k : not_reading) {
+    TorrentPeer& p = peers_.at(k);
+    const std::string reason = "peer does not read what we send (" + std::to_string(p.unsent) +
+                               " bytes waiting, the limit is " + std::to_string(config_.max_unsent_bytes) + ")";
+    remove_peer(k, reason, p.conn.last_sent());
+  }
+}
+
+void Torrent::on_peer_drained(PeerKey key) {
+  TorrentPeer* p = find(key);
+  if (p == nullptr) return;
+  p->unsent = 0;
+  pump_uploads(*p);
+  flush_outbound();
 }
 
 std::vector<TorrentEffect> Torrent::take_effects() {

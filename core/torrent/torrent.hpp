@@ -35,6 +35,12 @@ struct TorrentConfig {
   std::size_t reads_in_flight_per_peer = 8;   // seeding: disk reads queued per peer
   std::size_t max_pieces_hashing = 32;        // back-pressure on the disk: stop requesting above
   int strikes_to_ban = 3;                     // bad pieces a peer may share in before a ban
+  // A peer that does not read what we send must not make us buffer it. Block reads for a peer
+  // wait while this much sent to it is not yet taken by its socket (on_peer_drained)...
+  std::size_t upload_backlog = std::size_t{1} << 20;
+  // ...and a peer with more than this waiting (its requests keep being answered with rejects,
+  // say) is dropped. Above upload_backlog plus a full round of reads in flight.
+  std::size_t max_unsent_bytes = std::size_t{4} << 20;
   std::string client_name = "btd/0.1.0";
   std::uint16_t listen_port = 0;
 };
@@ -88,6 +94,9 @@ class Torrent {
                                  TimePoint now);
   void on_peer_data(PeerKey key, std::string_view bytes, TimePoint now);
   void on_peer_closed(PeerKey key, const std::string& reason, TimePoint now);
+  // Everything sent to this peer so far has been taken by its socket: block reads that waited
+  // for it (upload_backlog) go on.
+  void on_peer_drained(PeerKey key);
 
   // ---- disk -------------------------------------------------------------------------------
   void on_piece_written(PieceIndex piece, bool hash_ok, std::optional<Error> write_error, TimePoint now);

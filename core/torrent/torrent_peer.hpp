@@ -36,6 +36,8 @@ struct TorrentPeer {
   // Seeding: requests waiting for a disk read, and reads in flight.
   std::deque<BlockRequest> upload_queue;
   std::size_t reads_in_flight = 0;
+  // Bytes handed out in Send effects since its socket last drained.
+  std::size_t unsent = 0;
   bool fast = false;
   int strikes_ = 0;  // bad pieces this peer had a part in
 };

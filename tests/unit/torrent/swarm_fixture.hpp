@@ -55,6 +55,8 @@ struct Node {
   // are on disk.
   std::optional<Error> write_error;
   std::size_t write_error_after = 0;
+  // Its sends are delivered but it never learns they left, as with a peer that stopped reading.
+  bool never_drained = false;
   bool completed = false;
   std::vector<PieceIndex> verified;
   std::vector<PieceIndex> failed;
@@ -149,6 +151,8 @@ class Swarm {
     auto it = links_.find({&n, e.peer});
     if (it == links_.end()) return;
     it->second.first->torrent->on_peer_data(it->second.second, e.bytes, now_);
+    // Delivered at once, so the sender's "socket" is drained, unless the test holds it back.
+    if (!n.never_drained) n.torrent->on_peer_drained(e.peer);
   }
   void execute(Node& n, torrent_effect::Close& e) {
     n.closed_reasons.push_back(e.reason);

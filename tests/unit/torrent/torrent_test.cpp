@@ -169,3 +169,150 @@ TEST_CASE("a peer silent since its handshake is not dropped as idle right away")
   (*t)->tick(now + std::chrono::seconds(181));
   CHECK((*t)->peer_count() == 0);  // but a peer silent past the limit still goes
 }
+
+namespace {
+
+constexpr std::uint32_t kBlock = 16000;  // two of them and 700 bytes of shift fit a piece
+
+// A seeding torrent with one incoming peer (key 1) that is interested and unchoked.
+struct SeedWithPeer {
+  std::string payload = payload_bytes(8 * kPiece, 3);
+  std::shared_ptr<const Metainfo> meta = make_metainfo(payload, kPiece);
+  std::unique_ptr<Torrent> t;
+  Torrent::TimePoint now{std::chrono::hours(5)};
+  PeerKey key{1};
+
+  explicit SeedWithPeer(TorrentConfig config, bool unchoke = true) {
+    auto created = Torrent::create(meta, Bitfield(meta->piece_count, true), config, 1);
+    REQUIRE(created.ok());
+    t = std::move(*created);
+    wire::Handshake theirs{Torrent::our_reserved(), meta->info_hash, {}};
+    REQUIRE(t->on_peer_connected(key, {"10.0.0.1", 6881}, true, theirs, {}, now).ok());
+    if (!unchoke) return;
+    std::string interested;
+    wire::encode(interested, wire::Interested{});
+    t->on_peer_data(key, interested, now);
+    now += std::chrono::seconds(1);
+    t->tick(now);
+    (void)t->take_effects();
+  }
+
+  std::string requests(std::uint32_t count) const {
+    std::string out;
+    for (std::uint32_t i = 0; i < count; ++i) {
+      // All distinct: two halves of each piece, shifted by i / 16 bytes.
+      const std::uint32_t piece = i / 2 % meta->piece_count;
+      wire::encode(out, wire::Request{PieceIndex{piece}, (i % 2) * kBlock + i / 16 % 700, kBlock});
+    }
+    return out;
+  }
+
+  // Answers every block read like a disk, without the peer's socket draining; returns the
+  // block bytes sent and whether the torrent closed the peer.
+  std::pair<std::size_t, bool> serve() {
+    std::size_t sent = 0;
+    bool closed = false;
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (TorrentEffect& e : t->take_effects()) {
+        if (auto* read = std::get_if<torrent_effect::ReadBlock>(&e)) {
+          moved = true;
+          const auto& b = read->block;
+          const auto off = static_cast<std::size_t>(b.piece.get()) * kPiece + b.begin;
+          t->on_block_read(key, b, payload.substr(off, b.length), now);
+        } else if (auto* send = std::get_if<torrent_effect::Send>(&e)) {
+          sent += send->bytes.size();
+        } else if (std::holds_alternative<torrent_effect::Close>(e)) {
+          closed = true;
+        }
+      }
+    }
+    return {sent, closed};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("block reads for a peer stop while what it was sent has not left, and go on once it has") {
+  TorrentConfig config;
+  config.upload_backlog = 64 * 1024;
+  SeedWithPeer s(config);
+  s.t->on_peer_data(s.key, s.requests(32), s.now);  // 500 KB asked for
+  auto [first, closed] = s.serve();
+  CHECK_FALSE(closed);
+  // Past the backlog only the reads already in flight complete: 8 blocks of 16 KiB at most.
+  CHECK(first >= 64 * 1024);
+  CHECK(first <= 64 * 1024 + 9 * (kBlock + 13));
+  auto [idle, closed_idle] = s.serve();
+  CHECK(idle == 0);
+  CHECK_FALSE(closed_idle);
+  std::size_t total = first;
+  for (int round = 0; round < 20; ++round) {
+    s.t->on_peer_drained(s.key);
+    total += s.serve().first;
+  }
+  CHECK(total == 32 * (kBlock + 13));  // every request answered once the peer read along
+  CHECK(s.t->peer_count() == 1);
+}
+
+TEST_CASE("a peer that never reads what we send is dropped at max_unsent_bytes") {
+  // Requests while choked are each answered with a reject (BEP 6): 17 bytes out for 17 in,
+  // forever, unless the sender notices nothing leaves.
+  TorrentConfig config;
+  config.max_unsent_bytes = 16 * 1024;
+  SeedWithPeer s(config, /*unchoke=*/false);
+  std::size_t sent = 0;
+  bool closed = false;
+  std::string reason;
+  for (int round = 0; round < 100 && !closed; ++round) {
+    s.t->on_peer_data(s.key, s.requests(100), s.now);
+    for (TorrentEffect& e : s.t->take_effects()) {
+      if (auto* send = std::get_if<torrent_effect::Send>(&e)) sent += send->bytes.size();
+      if (auto* close = std::get_if<torrent_effect::Close>(&e)) {
+        closed = true;
+        reason = close->reason;
+      }
+    }
+  }
+  CHECK(closed);
+  CHECK(reason.find("does not read") != std::string::npos);
+  CHECK(sent <= 16 * 1024 + 100 * 17);
+  CHECK(s.t->peer_count() == 0);
+}
+
+TEST_CASE("a peer whose sends leave stays, however much it is sent") {
+  TorrentConfig config;
+  config.max_unsent_bytes = 16 * 1024;
+  SeedWithPeer s(config, /*unchoke=*/false);
+  for (int round = 0; round < 100; ++round) {
+    s.t->on_peer_data(s.key, s.requests(100), s.now);
+    for (TorrentEffect& e : s.t->take_effects()) CHECK_FALSE(std::holds_alternative<torrent_effect::Close>(e));
+    s.t->on_peer_drained(s.key);
+  }
+  CHECK(s.t->peer_count() == 1);
+}
+
+TEST_CASE("a slowloris peer trickling a message a byte a second is dropped as idle") {
+  SeedWithPeer s(TorrentConfig{}, /*unchoke=*/false);
+  std::string never_finished;
+  wire::encode(never_finished, wire::Extended{1, std::string(1000, 'x')});
+  for (std::size_t i = 0; i < never_finished.size() && s.t->peer_count() == 1; ++i) {
+    s.now += std::chrono::seconds(1);
+    s.t->on_peer_data(s.key, std::string_view(never_finished).substr(i, 1), s.now);
+    s.t->tick(s.now);
+  }
+  CHECK(s.t->peer_count() == 0);
+  CHECK(s.now < Torrent::TimePoint{std::chrono::hours(5)} + std::chrono::seconds(185));
+}
+
+TEST_CASE("a peer sending only keep-alives is not idle") {
+  SeedWithPeer s(TorrentConfig{}, /*unchoke=*/false);
+  std::string keepalive;
+  wire::encode(keepalive, wire::KeepAlive{});
+  for (int i = 0; i < 600; ++i) {
+    s.now += std::chrono::seconds(1);
+    if (i % 60 == 0) s.t->on_peer_data(s.key, keepalive, s.now);
+    s.t->tick(s.now);
+  }
+  CHECK(s.t->peer_count() == 1);
+}
