@@ -58,6 +58,8 @@ void check_response_object(const Json& r) {
 
 // The request as the dispatcher would see it, when it is one well-formed request object.
 std::optional<Json> single_request(std::string_view line) {
+  // nlohmann's parser stops at a NUL: what it reads is not what the dispatcher must answer.
+  if (line.find('\0') != std::string_view::npos) return std::nullopt;
   try {
     Json j = Json::parse(line.begin(), line.end());
     if (!j.is_object() || !j.contains("id") || j.value("jsonrpc", "") != "2.0") return std::nullopt;
@@ -98,6 +100,11 @@ void handle(std::string_view line) {
     return;
   }
   check_response_object(response);
+  // Invalid JSON text: a raw NUL can be nowhere in it (nor can bytes that are not UTF-8).
+  if (line.find('\0') != std::string_view::npos) {
+    FUZZ_CHECK(response["id"].is_null() && response.contains("error"));
+    FUZZ_CHECK(response["error"]["code"] == -32700);
+  }
   if (auto request = single_request(line)) {
     FUZZ_CHECK(response["id"] == (*request)["id"]);
     if ((*request)["method"] == "echo") {

@@ -200,6 +200,13 @@ bool Dispatcher::handle_line(std::string_view line, std::function<void(std::stri
                                                                         std::to_string(*bad))));
       return true;
     }
+    // nlohmann's parser takes a NUL byte for the end of its input and would accept
+    // `{...}\0<anything>` as the request before it; JSON text never contains a raw NUL.
+    if (auto nul = line.find('\0'); nul != std::string_view::npos) {
+      send(error_response_line(nullptr, RpcError(code::parse_error, "parse error: NUL byte at byte " +
+                                                                        std::to_string(nul))));
+      return true;
+    }
     if (!json_depth_within(line, max_json_depth)) {
       send(error_response_line(nullptr, RpcError(code::invalid_request,
                                                  "invalid request: JSON nested deeper than " +

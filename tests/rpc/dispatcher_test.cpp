@@ -92,6 +92,18 @@ TEST_CASE("broken JSON and bad UTF-8 get -32700 with id null") {
   CHECK(error_code(f.call("{} trailing")) == code::parse_error);
 }
 
+// Found by fuzz/fuzz_rpc: the JSON parser stopped at the NUL and ran the request before it.
+TEST_CASE("a NUL byte anywhere in the line is a parse error, not the end of the request") {
+  Fixture f;
+  using namespace std::string_literals;
+  Json r = f.call("{\"jsonrpc\":\"2.0\",\"id\":\"s\",\"method\":\"echo\"}\r\0\0pc\":}"s);
+  CHECK(error_code(r) == code::parse_error);
+  CHECK(error_message(r) == "parse error: NUL byte at byte 43");
+  CHECK(r["id"].is_null());
+  CHECK(error_code(f.call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo\"}\0"s)) == code::parse_error);
+  CHECK(error_code(f.call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ec\0ho\"}"s)) == code::parse_error);
+}
+
 TEST_CASE("nesting of 64 levels is accepted, 65 is an invalid request") {
   Fixture f;
   Json ok = f.call(nested_params(64));
