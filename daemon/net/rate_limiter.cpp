@@ -71,15 +71,15 @@ std::vector<RateLimiter::Grant> RateLimiter::tick(TimePoint now) {
   // Each bucket's share per waiter is fixed before anyone takes, so the first in line gets no
   // more than the last.
   std::array<std::uint64_t, 2> global_waiters{};
-  std::map<std::pair<const TokenBucket*, int>, std::uint64_t> torrent_waiters;
+  std::map<const TokenBucket*, std::uint64_t> torrent_share;  // waiters first, then the share
   for (const Waiter& w : waiters_) {
     ++global_waiters[index(w.direction)];
-    if (const TokenBucket* b = torrent_bucket(w.torrent, w.direction)) ++torrent_waiters[{b, 0}];
+    if (const TokenBucket* b = torrent_bucket(w.torrent, w.direction)) ++torrent_share[b];
   }
   std::array<std::uint64_t, 2> global_share{};
   for (std::size_t i = 0; i < 2; ++i)
     global_share[i] = global_waiters[i] == 0 ? 0 : std::max<std::uint64_t>(global_[i].available() / global_waiters[i], 1);
-  for (auto& [key, count] : torrent_waiters) count = std::max<std::uint64_t>(key.first->available() / count, 1);
+  for (auto& [bucket, count] : torrent_share) count = std::max<std::uint64_t>(bucket->available() / count, 1);
 
   std::vector<Grant> grants;
   std::list<Waiter> unserved;
@@ -88,7 +88,7 @@ std::vector<RateLimiter::Grant> RateLimiter::tick(TimePoint now) {
     TokenBucket& global = global_[index(w.direction)];
     TokenBucket* local = torrent_bucket(w.torrent, w.direction);
     std::uint64_t share = std::min(w.want, global_share[index(w.direction)]);
-    if (local) share = std::min(share, torrent_waiters[{local, 0}]);
+    if (local) share = std::min(share, torrent_share[local]);
     share = std::min(share, global.available());
     if (local) share = std::min(share, local->available());
     if (share > 0) {
