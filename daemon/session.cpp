@@ -460,8 +460,10 @@ void Session::drain(TorrentEntry& t) {
                                    [this, id, peer, block](Result<std::string> data) {
                                      TorrentEntry* te = find(id);
                                      if (!te || !te->engine) return;
+                                     const bool corrupt = !data && data.error().is(Errc::data_corrupt);
                                      te->engine->on_block_read(peer, block, std::move(data), now());
                                      drain(*te);
+                                     if (corrupt) recheck_piece(*te, block.piece);
                                    });
               },
               [&](torrent_effect::PieceVerified& e) { on_piece_verified(t, e.piece); },
@@ -578,6 +580,27 @@ void Session::verify(TorrentEntry& t) {
     t.resume->files.clear();
   }
   recheck(t, "torrent is being verified");
+}
+
+void Session::recheck_piece(TorrentEntry& t, PieceIndex piece) {
+  if (t.checking || !t.engine || stopping_) return;
+  log_warning(t.id.substr(0, 8) + ": piece " + std::to_string(piece.get()) +
+              " changed on disk behind our back; it is re-checked and fetched again");
+  // The engine cannot forget a piece: a new one starts from what it had, minus this piece.
+  Bitfield known = t.engine->have();
+  close_peers(t, "a piece changed on disk");
+  t.downloaded_before += t.engine->downloaded();
+  t.uploaded_before += t.engine->uploaded();
+  t.engine.reset();
+  t.checking = true;
+  t.check_progress = 0;
+  const std::string id = t.id;
+  t.disk->check_pieces(
+      std::move(known), {{piece.get(), piece.get() + 1}},
+      [this, id](std::uint32_t done) {
+        if (TorrentEntry* e = find(id)) e->check_progress = done;
+      },
+      [this, id](Result<Bitfield> have) { on_check_done(id, std::move(have)); });
 }
 
 void Session::recheck(TorrentEntry& t, const std::string& reason) {

@@ -129,6 +129,8 @@ class Session {
   void verify(TorrentEntry& t);
   // Drops the engine and checks the data again (fast resume applies unless verify cleared it).
   void recheck(TorrentEntry& t, const std::string& reason);
+  // A piece read for seeding no longer matches its hash: forget it (re-check just that piece).
+  void recheck_piece(TorrentEntry& t, PieceIndex piece);
   void wait_for_piece(TorrentEntry& t, std::shared_ptr<PieceWaiter> waiter, std::uint64_t timeout_ms);
   void serve_waiter(TorrentEntry& t, const std::shared_ptr<PieceWaiter>& waiter);
   void close_peers(TorrentEntry& t, const std::string& reason);

@@ -19,6 +19,7 @@ class BtdCategory final : public std::error_category {
       case Errc::io_error: return "I/O error";
       case Errc::protocol_error: return "protocol error";
       case Errc::limit_exceeded: return "limit exceeded";
+      case Errc::data_corrupt: return "data on disk does not match its hash";
     }
     return "unknown btd error";
   }

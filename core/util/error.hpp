@@ -18,6 +18,7 @@ enum class Errc {
   io_error,
   protocol_error,       // a peer or tracker broke the protocol
   limit_exceeded,
+  data_corrupt,         // bytes on disk that no longer match the piece hash
 };
 
 const std::error_category& btd_category() noexcept;

@@ -32,8 +32,9 @@ class DiskIo {
   virtual void verify_and_write(PieceIndex piece, std::string data,
                                 std::function<void(bool hash_ok, std::optional<Error> write_error)> done) = 0;
 
-  // Reads a block for seeding. Pad spans read as zeros; a missing or short file is an error
-  // naming the path.
+  // Reads a block for seeding from its whole piece, hashed first (verify on read): bytes changed
+  // on disk behind our back are an Errc::data_corrupt error, never sent. Pad spans read as
+  // zeros; a missing or short file is an error naming the path.
   virtual void read_block(PieceIndex piece, std::uint32_t begin, std::uint32_t length,
                           std::function<void(Result<std::string>)> done) = 0;
 

@@ -199,9 +199,27 @@ Result<std::string> FileStorage::read_block(PieceIndex piece, std::uint32_t begi
   if (!files_.layout.map_block(piece, begin, length, spans))
     return Error(Errc::invalid_argument, "block at " + std::to_string(begin) + "+" + std::to_string(length) +
                                              " is outside piece " + std::to_string(piece.get()));
-  std::string out(length, '\0');
+  auto whole = verified_piece(piece);
+  if (!whole.ok()) return whole.error();
+  return (*whole)->substr(begin, length);
+}
+
+Result<std::shared_ptr<const std::string>> FileStorage::verified_piece(PieceIndex piece) {
+  {
+    std::lock_guard lock(cache_mutex_);
+    for (auto it = piece_cache_.begin(); it != piece_cache_.end(); ++it) {
+      if (it->first != piece.get()) continue;
+      auto hit = it->second;
+      std::rotate(it, it + 1, piece_cache_.end());  // most recently used last
+      return hit;
+    }
+  }
+  const std::int64_t size = files_.layout.piece_size(piece);
+  std::vector<FileSpan> spans;
+  files_.layout.map_block(piece, 0, size, spans);
+  std::string data(static_cast<std::size_t>(size), '\0');
   std::optional<FileIndex> absent;
-  if (auto r = read_spans(spans, out.data(), absent); !r.ok()) return r.error();
+  if (auto r = read_spans(spans, data.data(), absent); !r.ok()) return r.error();
   if (absent) {
     const std::string& path = full_paths_[absent->get()];
     struct stat st {};
@@ -211,7 +229,19 @@ Result<std::string> FileStorage::read_block(PieceIndex piece, std::uint32_t begi
                  "cannot read piece " + std::to_string(piece.get()) + ": '" + path + "' is " +
                      std::to_string(st.st_size) + " bytes, shorter than the torrent says");
   }
-  return out;
+  if (!hash_matches(piece, data))
+    return Error(Errc::data_corrupt, "piece " + std::to_string(piece.get()) +
+                                         " on disk no longer matches its hash: its files were changed behind "
+                                         "btd's back");
+  auto verified = std::make_shared<const std::string>(std::move(data));
+  std::lock_guard lock(cache_mutex_);
+  piece_cache_.emplace_back(piece.get(), verified);
+  piece_cache_bytes_ += verified->size();
+  while (piece_cache_.size() > 1 && piece_cache_bytes_ > kPieceCacheBytes) {
+    piece_cache_bytes_ -= piece_cache_.front().second->size();
+    piece_cache_.erase(piece_cache_.begin());
+  }
+  return verified;
 }
 
 Result<FileStorage::PieceState> FileStorage::check_piece(PieceIndex piece, std::string& buffer) {
@@ -231,6 +261,11 @@ Result<FileStorage::PieceState> FileStorage::check_piece(PieceIndex piece, std::
 Result<void> FileStorage::remove_files() {
   if (setup_error_) return *setup_error_;
   std::unique_lock exclusive(remove_mutex_);
+  {
+    std::lock_guard lock(cache_mutex_);
+    piece_cache_.clear();
+    piece_cache_bytes_ = 0;
+  }
   pool_.clear();
   std::optional<Error> first_error;
   // Parent directories, relative to download_dir, deepest first.

@@ -39,6 +39,9 @@ class FileStorage {
   std::uint64_t removal_generation() const noexcept { return removal_generation_.load(); }
   // Called when a removal is queued, before remove_files runs.
   void note_removal() noexcept { removal_generation_.fetch_add(1); }
+  // Reads a block for seeding from the whole piece, hashed first (and kept in a small cache of
+  // verified pieces): bytes changed on disk behind btd's back are never sent. Such a piece is
+  // an Errc::data_corrupt error.
   Result<std::string> read_block(PieceIndex piece, std::uint32_t begin, std::uint32_t length);
 
   enum class PieceState { have, missing };
@@ -70,6 +73,12 @@ class FileStorage {
   // Writes hold it shared, remove_files exclusively, so no write overlaps a deletion.
   std::shared_mutex remove_mutex_;
   std::atomic<std::uint64_t> removal_generation_{0};
+  Result<std::shared_ptr<const std::string>> verified_piece(PieceIndex piece);
+  // Verified pieces recently read for seeding, newest last; bounded in bytes.
+  static constexpr std::size_t kPieceCacheBytes = std::size_t{16} << 20;
+  std::mutex cache_mutex_;
+  std::vector<std::pair<std::uint32_t, std::shared_ptr<const std::string>>> piece_cache_;
+  std::size_t piece_cache_bytes_ = 0;
   std::mutex written_mutex_;
   std::set<std::uint32_t> written_;     // file indexes written since the last sync
   FilePool pool_;

@@ -115,7 +115,15 @@ void MemoryDiskIo::read_block(PieceIndex piece, std::uint32_t begin, std::uint32
                               std::function<void(Result<std::string>)> done) {
   post([this, piece, begin, length, done = std::move(done)] {
     if (setup_error_) return done(*setup_error_);
-    done(read_range(piece, begin, length));
+    // As FileStorage: the whole piece is read and hashed, so changed bytes are never served.
+    auto block = read_range(piece, begin, length);
+    if (!block.ok()) return done(std::move(block));
+    auto whole = read_range(piece, 0, files_.layout.piece_size(piece));
+    if (!whole.ok()) return done(whole.error());
+    if (sha1(*whole).view() != expected_hash(files_, piece))
+      return done(Error(Errc::data_corrupt, "piece " + std::to_string(piece.get()) +
+                                                " on disk no longer matches its hash: its files were changed"));
+    done(std::move(block));
   });
 }
 

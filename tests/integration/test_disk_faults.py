@@ -93,5 +93,56 @@ class DiskFaultTest(TempDirTest):
         # Resume checks what is really there (nothing), then downloads it all again.
         self.finish_after_resume(big, 0, gone)
 
+class DataChangedBehindOurBackTest(TempDirTest):
+    """Seeding verifies each piece as it reads it: a byte changed on disk (mtime put back, so no
+    stamp can tell) is never sent; the piece is dropped and fetched again from a good peer."""
+
+    def test_a_changed_piece_is_never_sent_and_is_fetched_again(self):
+        piece = 64 * 1024
+        data = pattern_bytes(32 * piece + 100, 99)
+        write_file(self.path("seed", "f.bin"), data)
+        write_file(self.path("good", "f.bin"), data)
+        torrent = self.path("f.torrent")
+        btctl("create", self.path("seed", "f.bin"), "-o", torrent, "--piece-size", "64K")
+        d = Daemon(self).start()
+        ih = d.ctl_json("add", torrent, "--dir", self.path("seed"))["id"]
+        wait_for(lambda: status(d, ih)["state"] == "seeding", 30, "btd to seed")
+
+        target = self.path("seed", "f.bin")
+        st = os.stat(target)
+        with open(target, "r+b") as f:
+            f.seek(5 * piece + 1000)
+            f.write(bytes([data[5 * piece + 1000] ^ 0xFF]))
+        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+        leech = lt_session(free_port())
+        lh = leech.add_torrent({"ti": lt.torrent_info(torrent), "save_path": self.path("leech")})
+        lh.connect_peer(("127.0.0.1", d.port()))
+        wait_for(lambda: status(d, ih)["pieces_have"] == 32 or None, 30, "btd to drop the changed piece")
+        self.assertEqual(lh.status().total_failed_bytes, 0, "btd sent bytes that fail the hash")
+        self.assertIn("changed on disk behind our back", d.log())
+
+        # A good seeder appears: both the leecher and btd complete, btd's file is repaired.
+        good = lt_session(free_port())
+        gh = good.add_torrent({"ti": lt.torrent_info(torrent), "save_path": self.path("good")})
+        wait_for(lambda: gh.status().is_seeding, 30, "the good seeder")
+        btctl("--socket", d.socket, "--json", "status")  # the daemon still answers
+        good_addr = f"127.0.0.1:{good.listen_port()}"
+        import json
+        import socket
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(d.socket)
+        s.sendall((json.dumps({"jsonrpc": "2.0", "id": 1, "method": "torrent.add_peers",
+                               "params": {"id": ih, "peers": [good_addr]}}) + "\n").encode())
+        s.recv(4096)
+        s.close()
+        lh.connect_peer(("127.0.0.1", good.listen_port()))
+        wait_for(lambda: status(d, ih)["state"] == "seeding", 60, "btd to fetch the piece again")
+        wait_for(lambda: lh.status().is_seeding, 60, "the leecher to finish")
+        self.assertEqual(lh.status().total_failed_bytes, 0)
+        self.assertEqual(sha256_file(target), sha256_file(self.path("good", "f.bin")))
+        del lh, leech, gh, good
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -249,9 +249,8 @@ TEST_CASE_TEMPLATE("a piece that fails its hash writes nothing", H, BOTH) {
 
 TEST_CASE_TEMPLATE("read_block crosses file boundaries and reads pad as zeros", H, BOTH) {
   H h;
-  auto pad_only = h.read(1, 3, 13);  // nothing written, nothing to open
-  REQUIRE(pad_only.ok());
-  CHECK(*pad_only == std::string(13, '\0'));
+  // Reads serve verified pieces only: even the pad part of a piece not on disk is refused.
+  CHECK_FALSE(h.read(1, 3, 13).ok());
 
   h.write_ok(0);
   auto across = h.read(0, 8, 8);  // a.bin, b.bin, (empty), c.bin
@@ -263,6 +262,21 @@ TEST_CASE_TEMPLATE("read_block crosses file boundaries and reads pad as zeros", 
   REQUIRE(with_pad.ok());
   CHECK(*with_pad == piece(1));
   CHECK(with_pad->substr(3) == std::string(13, '\0'));
+}
+
+TEST_CASE_TEMPLATE("bytes changed on disk behind our back are never served", H, BOTH) {
+  H h;
+  for (std::uint32_t p = 0; p < 4; ++p) h.write_ok(p);
+  std::string f = *h.file(FileIndex{5});
+  f.at(2) = static_cast<char>(f.at(2) ^ 0x01);  // payload byte 34: piece 2
+  h.put_file(FileIndex{5}, f);
+  auto bad = h.read(2, 8, 8);  // a block that does not even hold the changed byte
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().is(btd::Errc::data_corrupt));
+  CHECK(contains(bad.error().message, "piece 2"));
+  auto good = h.read(3, 0, 4);
+  REQUIRE(good.ok());
+  CHECK(*good == piece(3));
 }
 
 TEST_CASE_TEMPLATE("reading a missing or short file is an error naming its path", H, BOTH) {
