@@ -1,5 +1,5 @@
-"""btd daemons with each other: one seeds to another, and a seeder whose data went bad behind its
-back gets its pieces rejected and itself banned while a good seeder completes the download."""
+"""btd daemons with each other: one seeds to another; and a seeder that sends garbage gets its
+pieces rejected and itself banned while a good btd seeder completes the download."""
 import os
 import time
 import unittest
@@ -21,7 +21,61 @@ def status(d, ih):
     return d.ctl_json("status", ih)["torrents"][0]
 
 
+class CorruptSeeder:
+    """A peer on 127.0.0.1 that claims every piece and sends garbage for every block asked of it."""
+
+    def __init__(self, test, info_hash, pieces):
+        import socket
+        import threading
+        self.info_hash, self.pieces = info_hash, pieces
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        test.addCleanup(self.listener.close)
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        import struct
+        import threading
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.peer, args=(conn, struct), daemon=True).start()
+
+    def peer(self, conn, struct):
+        def read(n):
+            buf = b""
+            while len(buf) < n:
+                chunk = conn.recv(n - len(buf))
+                if not chunk:
+                    raise EOFError
+                buf += chunk
+            return buf
+        try:
+            read(68)
+            conn.sendall(b"\x13BitTorrent protocol" + bytes(8) + self.info_hash + b"-XX0000-corruptpeer!")
+            bits = bytearray((self.pieces + 7) // 8)
+            for i in range(self.pieces):
+                bits[i // 8] |= 0x80 >> (i % 8)
+            conn.sendall(struct.pack(">IB", 1 + len(bits), 5) + bytes(bits) + struct.pack(">IB", 1, 1))
+            while True:
+                (length,) = struct.unpack(">I", read(4))
+                body = read(length) if length else b""
+                if body[:1] == b"\x06":
+                    index, begin, size = struct.unpack(">III", body[1:13])
+                    conn.sendall(struct.pack(">IBII", 9 + size, 7, index, begin) + b"\xee" * size)
+        except (EOFError, OSError):
+            conn.close()
+
+
 class BtdSwarmTest(TempDirTest):
+    def info_hash(self, torrent):
+        import json
+        return json.loads(btctl("--json", "info", torrent).stdout)["info_hash"]
+
     def seeder(self, name, torrent, data_parent):
         d = Daemon(self, name).start()
         ih = d.ctl_json("add", torrent, "--dir", data_parent)["id"]
@@ -49,18 +103,14 @@ class BtdSwarmTest(TempDirTest):
         root = make_payload(self, "good")
         torrent = self.path("t.torrent")
         btctl("create", root, "-o", torrent, "--piece-size", "32K")
-        bad_root = make_payload(self, "bad")
-        bad, ih = self.seeder("bad", torrent, os.path.dirname(bad_root))
-        # Behind the seeder's back, after its check: every piece of one.bin now fails the hash.
-        with open(os.path.join(bad_root, "one.bin"), "r+b") as f:
-            for off in range(0, FILES["one.bin"], PIECE):
-                f.seek(off + 7)
-                f.write(b"\xff")
-        good, _ = self.seeder("good", torrent, os.path.dirname(root))
+        # btd itself never serves bytes that fail the hash (it verifies on read), so the corrupt
+        # seeder is a scripted peer that answers every request with garbage.
+        bad = CorruptSeeder(self, bytes.fromhex(self.info_hash(torrent)), pieces=len(range(0, sum(FILES.values()), PIECE)))
+        good, ih = self.seeder("good", torrent, os.path.dirname(root))
         leech = Daemon(self, "leech").start()
         dl = self.path("dl")
         # The bad seeder first, alone for a moment, so it certainly serves some pieces.
-        leech.ctl("add", torrent, "--dir", dl, "--peer", f"127.0.0.1:{bad.port()}")
+        leech.ctl("add", torrent, "--dir", dl, "--peer", f"127.0.0.1:{bad.port}")
         wait_for(lambda: "banned" in leech.log(), 30, "the leecher to ban the corrupt seeder")
         self.assertIn("failed its hash check", leech.log())
         leech.ctl_json("status", ih)
@@ -71,7 +121,7 @@ class BtdSwarmTest(TempDirTest):
                               # Bans are per address, so the good seeder is dialled on another
                               # loopback address (btd listens on all of 127/8).
                               "params": {"id": ih, "peers": [f"127.0.0.2:{good.port()}",
-                                                             f"127.0.0.1:{bad.port()}"]}}).encode() + b"\n")
+                                                             f"127.0.0.1:{bad.port}"]}}).encode() + b"\n")
         s.recv(4096)
         s.close()
         wait_for(lambda: status(leech, ih)["state"] == "seeding", 60, "the download to finish from the good seeder")
@@ -79,7 +129,7 @@ class BtdSwarmTest(TempDirTest):
             self.assertEqual(sha256_file(os.path.join(dl, "payload", rel)), sha256_file(os.path.join(root, rel)))
         # Banned for the session: it is not among the peers, though it was offered again.
         addresses = [p["address"] for p in leech.ctl_json("peers", ih)["peers"]]
-        self.assertNotIn(f"127.0.0.1:{bad.port()}", addresses)
+        self.assertNotIn(f"127.0.0.1:{bad.port}", addresses)
 
 
 if __name__ == "__main__":
