@@ -109,6 +109,7 @@ class ResumeTest(TempDirTest):
         self.assertEqual(st["state"], "seeding")
         self.assertTrue(self.d.ctl_json("add", self.torrent, "--dir", seed_dir)["duplicate"])
         self.d.ctl("pause", ih)
+        self.d.ctl("set", ih, "--down-limit", "1M", "--max-peers", "7")
         before = status(self.d, ih)
 
         mark = self.restart()
@@ -118,6 +119,8 @@ class ResumeTest(TempDirTest):
         self.assertEqual(after["download_dir"], seed_dir)
         self.assertEqual(after["added_at"], before["added_at"])
         self.assertEqual(after["pieces_have"], self.count)
+        self.assertEqual(after["download_rate_limit"], 1 << 20)  # per-torrent settings too
+        self.assertEqual(after["max_connections"], 7)
         log = self.d.log_since(mark)
         self.assertIn(f"fast resume: {self.count} pieces, no re-check", log)
 
