@@ -151,7 +151,7 @@ Result<void> PeerConnection::on_message(const wire::Message& message, TimePoint 
           return on_request(BlockRequest{m.piece, m.begin, m.length}, now, events);
         } else if constexpr (std::is_same_v<T, wire::Cancel>) {
           const BlockRequest block{m.piece, m.begin, m.length};
-          if (erase_one(peer_requests_, block)) events.push_back(peer_event::Cancel{block});
+          if (peer_requests_.erase(block) != 0) events.push_back(peer_event::Cancel{block});
           return {};
         } else if constexpr (std::is_same_v<T, wire::Piece>) {
           // The block's length is its data's; a size that does not fit 32 bits matches nothing.
@@ -249,12 +249,12 @@ Result<void> PeerConnection::on_request(const BlockRequest& block, TimePoint now
     if (fast_) put(wire::RejectRequest{block.piece, block.begin, block.length}, now);
     return {};
   }
-  if (contains(peer_requests_, block)) return {};
+  if (peer_requests_.count(block) != 0) return {};
   if (peer_requests_.size() >= limits_.max_peer_requests) {
     return protocol("peer queued more than " + std::to_string(limits_.max_peer_requests) +
                     " requests (the next one: " + describe(block) + ")");
   }
-  peer_requests_.push_back(block);
+  peer_requests_.insert(block);
   events.push_back(peer_event::Request{block});
   return {};
 }
@@ -324,15 +324,14 @@ void PeerConnection::send_choke(TimePoint now) {
   if (am_choking_) return;
   am_choking_ = true;
   put(wire::Choke{}, now);
-  std::vector<BlockRequest> kept;
-  for (const auto& block : peer_requests_) {
-    if (fast_ && contains(allowed_fast_to_peer_, block.piece)) {
-      kept.push_back(block);
-    } else if (fast_) {
-      put(wire::RejectRequest{block.piece, block.begin, block.length}, now);
+  for (auto it = peer_requests_.begin(); it != peer_requests_.end();) {
+    if (fast_ && contains(allowed_fast_to_peer_, it->piece)) {
+      ++it;
+      continue;
     }
+    if (fast_) put(wire::RejectRequest{it->piece, it->begin, it->length}, now);
+    it = peer_requests_.erase(it);
   }
-  peer_requests_ = std::move(kept);
 }
 
 void PeerConnection::send_unchoke(TimePoint now) {
@@ -365,7 +364,7 @@ void PeerConnection::send_cancel(const BlockRequest& block, TimePoint now) {
 
 bool PeerConnection::send_block(const BlockRequest& block, std::string_view data, TimePoint now) {
   if (data.size() != block.length) return false;
-  if (!erase_one(peer_requests_, block)) return false;
+  if (peer_requests_.erase(block) == 0) return false;
   payload_up_ += data.size();
   wire::encode_piece_header(outbound_, block.piece, block.begin, block.length);
   outbound_.append(data);
@@ -374,7 +373,7 @@ bool PeerConnection::send_block(const BlockRequest& block, std::string_view data
 }
 
 void PeerConnection::send_reject(const BlockRequest& block, TimePoint now) {
-  if (!erase_one(peer_requests_, block)) return;
+  if (peer_requests_.erase(block) == 0) return;
   if (fast_) put(wire::RejectRequest{block.piece, block.begin, block.length}, now);
 }
 

@@ -10,8 +10,10 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -66,6 +68,13 @@ using PeerEvent = std::variant<peer_event::Choked, peer_event::Unchoked, peer_ev
                                peer_event::ExtensionHandshake, peer_event::Extended,
                                peer_event::DhtPort>;
 
+// An order on blocks, for sets of them.
+struct BlockRequestLess {
+  bool operator()(const BlockRequest& a, const BlockRequest& b) const noexcept {
+    return std::tuple(a.piece.get(), a.begin, a.length) < std::tuple(b.piece.get(), b.begin, b.length);
+  }
+};
+
 class PeerConnection {
  public:
   using Clock = std::chrono::steady_clock;
@@ -101,6 +110,8 @@ class PeerConnection {
   const std::vector<BlockRequest>& our_requests() const noexcept { return our_requests_; }
   // Requests the peer has queued with us.
   std::size_t peer_request_count() const noexcept { return peer_requests_.size(); }
+  // Whether this block is still queued: not answered, rejected or cancelled.
+  bool peer_requested(const BlockRequest& block) const { return peer_requests_.count(block) != 0; }
   const std::optional<wire::ExtensionHandshake>& peer_extensions() const noexcept { return peer_ext_; }
   // Pieces the peer lets us request while it chokes us (BEP 6 allowed fast), in arrival order.
   const std::vector<PieceIndex>& allowed_fast_from_peer() const noexcept { return allowed_fast_from_peer_; }
@@ -170,7 +181,9 @@ class PeerConnection {
   bool peer_interested_ = false;
   Bitfield peer_pieces_;
   std::vector<BlockRequest> our_requests_;
-  std::vector<BlockRequest> peer_requests_;
+  // Ordered, so a peer repeating or cancelling requests against a full queue costs a lookup
+  // per message, not a scan of up to max_peer_requests entries.
+  std::set<BlockRequest, BlockRequestLess> peer_requests_;
   std::optional<wire::ExtensionHandshake> peer_ext_;
   std::vector<PieceIndex> allowed_fast_from_peer_;
   std::vector<PieceIndex> allowed_fast_to_peer_;

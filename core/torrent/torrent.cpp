@@ -250,11 +250,11 @@ void Torrent::handle_event(TorrentPeer& p, PeerEvent& event, TimePoint now) {
               return;
             }
             p.upload_queue.push_back(e.block);
+            if (p.upload_queue.size() > 2 * p.conn.peer_request_count() + 64) compact_upload_queue(p);
           },
-          [&](peer_event::Cancel& e) {
-            auto& q = p.upload_queue;
-            q.erase(std::remove(q.begin(), q.end(), e.block), q.end());
-          },
+          // A cancelled block is skipped when it comes up in the upload queue: removing it here
+          // would cost a scan of the queue per cancel.
+          [&](peer_event::Cancel&) {},
           [&](peer_event::Block& e) { on_block(p, e.block, e.data, now); },
           [&](peer_event::Rejected& e) {
             picker_.on_request_rejected(p.conn.key(), e.block);
@@ -354,10 +354,22 @@ void Torrent::fill_requests(TorrentPeer& p, TimePoint now) {
 void Torrent::pump_uploads(TorrentPeer& p) {
   while (p.reads_in_flight < config_.reads_in_flight_per_peer && !p.upload_queue.empty() &&
          p.unsent < config_.upload_backlog) {
-    emit<torrent_effect::ReadBlock>(p.conn.key(), p.upload_queue.front());
+    const BlockRequest block = p.upload_queue.front();
     p.upload_queue.pop_front();
+    if (!p.conn.peer_requested(block)) continue;  // cancelled meanwhile
+    emit<torrent_effect::ReadBlock>(p.conn.key(), block);
     ++p.reads_in_flight;
   }
+}
+
+void Torrent::compact_upload_queue(TorrentPeer& p) {
+  // Drops cancelled blocks and repeats of one block (requested, cancelled, requested again),
+  // so the queue stays within twice the peer's live requests.
+  std::set<BlockRequest, BlockRequestLess> seen;
+  std::deque<BlockRequest> kept;
+  for (const BlockRequest& b : p.upload_queue)
+    if (p.conn.peer_requested(b) && seen.insert(b).second) kept.push_back(b);
+  p.upload_queue = std::move(kept);
 }
 
 void Torrent::run_choker(TimePoint now) {

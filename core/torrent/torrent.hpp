@@ -130,6 +130,7 @@ class Torrent {
   void on_block(TorrentPeer& peer, const BlockRequest& block, std::string_view data, TimePoint now);
   void fill_requests(TorrentPeer& peer, TimePoint now);
   void pump_uploads(TorrentPeer& peer);
+  void compact_upload_queue(TorrentPeer& peer);
   void run_choker(TimePoint now);
   void connect_more(TimePoint now);
   void remove_peer(PeerKey key, const std::string& reason, TimePoint now);

@@ -33,7 +33,8 @@ struct TorrentPeer {
   std::vector<PieceIndex> early_haves;
   // Pieces the peer has that we lack: we are interested exactly while this is above zero.
   std::uint32_t pieces_we_lack = 0;
-  // Seeding: requests waiting for a disk read, and reads in flight.
+  // Seeding: requests waiting for a disk read (cancelled ones are skipped when they come up),
+  // and reads in flight.
   std::deque<BlockRequest> upload_queue;
   std::size_t reads_in_flight = 0;
   // Bytes handed out in Send effects since its socket last drained.

@@ -316,3 +316,40 @@ TEST_CASE("a peer sending only keep-alives is not idle") {
   }
   CHECK(s.t->peer_count() == 1);
 }
+
+TEST_CASE("requests cancelled while block reads wait are never read, however often they are repeated") {
+  // The peer keeps the queue full and requests and cancels one block over and over while its
+  // socket does not drain: once it does, exactly the live requests are served, each once.
+  TorrentConfig config;
+  config.upload_backlog = 1;  // everything waits for a drain
+  SeedWithPeer s(config);
+  s.t->on_peer_data(s.key, s.requests(10), s.now);
+  std::string churn;
+  const wire::Request again{PieceIndex{7}, 1000, kBlock};
+  wire::encode(churn, again);
+  wire::encode(churn, wire::Cancel{again.piece, again.begin, again.length});
+  for (int i = 0; i < 5000; ++i) s.t->on_peer_data(s.key, churn, s.now);
+  CHECK(s.serve().first == 0);
+  std::size_t sent = 0;
+  std::size_t reads = 0;
+  for (int round = 0; round < 50; ++round) {
+    s.t->on_peer_drained(s.key);
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (TorrentEffect& e : s.t->take_effects()) {
+        if (auto* read = std::get_if<torrent_effect::ReadBlock>(&e)) {
+          moved = true;
+          ++reads;
+          CHECK_FALSE(read->block == BlockRequest{again.piece, again.begin, again.length});
+          const auto off = static_cast<std::size_t>(read->block.piece.get()) * kPiece + read->block.begin;
+          s.t->on_block_read(s.key, read->block, s.payload.substr(off, read->block.length), s.now);
+        } else if (auto* send = std::get_if<torrent_effect::Send>(&e)) {
+          sent += send->bytes.size();
+        }
+      }
+    }
+  }
+  CHECK(reads == 10);
+  CHECK(sent == 10 * (kBlock + 13));
+  CHECK(s.t->peer_count() == 1);
+}
