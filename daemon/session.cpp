@@ -222,7 +222,12 @@ rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::s
   entry->added_at = added_at;
   entry->paused = paused;
   entry->named_peers = std::move(endpoints);
-  entry->disk = make_thread_pool_disk_io(loop_, torrent_files(*entry->meta, entry->download_dir));
+  TorrentFiles files = torrent_files(*entry->meta, entry->download_dir);
+  if (auto paths = resolve_paths(files); paths.ok()) {
+    if (auto safe = check_no_symlinked_dirs(files, *paths); !safe.ok())
+      return rpc::RpcError(rpc::code::invalid_metainfo, safe.error().message);
+  }
+  entry->disk = make_thread_pool_disk_io(loop_, std::move(files));
   if (resume) {
     entry->downloaded_before = resume->downloaded_total;
     entry->uploaded_before = resume->uploaded_total;

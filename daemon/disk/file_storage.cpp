@@ -86,6 +86,15 @@ bool FileStorage::hash_matches(PieceIndex piece, std::string_view data) const {
 Result<std::shared_ptr<const FileHandle>> FileStorage::open_for_write(FileIndex file) {
   if (auto cached = pool_.get(file, true)) return cached;
   const std::string& path = full_paths_[file.get()];
+  // O_NOFOLLOW guards the last component only: a directory on the way that became a symlink
+  // since the torrent was added (dl/x -> /etc) must not redirect the write either.
+  for (std::size_t slash = path.find('/', path.size() - files_.paths[file.get()].size()); slash != std::string::npos;
+       slash = path.find('/', slash + 1)) {
+    struct stat st {};
+    const std::string dir = path.substr(0, slash);
+    if (::lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+      return errno_error(ELOOP, "refusing to write through the symbolic link '" + dir + "'");
+  }
   // O_NOFOLLOW: a symlink planted where a torrent file goes must not redirect our writes.
   const int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
   int fd = ::open(path.c_str(), flags, 0644);

@@ -1,6 +1,9 @@
 #include "daemon/disk/torrent_files.hpp"
 
+#include <sys/stat.h>
+
 #include <optional>
+#include <set>
 #include <string>
 
 namespace btd::daemon {
@@ -49,6 +52,26 @@ Result<std::vector<std::string>> resolve_paths(const TorrentFiles& files) {
     out.push_back(dir == "/" ? "/" + files.paths[i] : dir + "/" + files.paths[i]);
   }
   return out;
+}
+
+Result<void> check_no_symlinked_dirs(const TorrentFiles& files, const std::vector<std::string>& full_paths) {
+  std::set<std::string> dirs;
+  for (std::size_t i = 0; i < full_paths.size(); ++i) {
+    const std::string& full = full_paths[i];
+    const std::size_t base = full.size() - files.paths[i].size();  // where the relative part starts
+    for (std::size_t slash = full.find('/', base); slash != std::string::npos; slash = full.find('/', slash + 1))
+      dirs.insert(full.substr(0, slash));
+  }
+  for (const std::string& dir : dirs) {
+    struct stat st {};
+    if (::lstat(dir.c_str(), &st) != 0) continue;  // created later, by us, as a real directory
+    if (S_ISLNK(st.st_mode))
+      return Error(Errc::unsafe_path, "'" + dir + "' is a symbolic link: refusing to write the torrent's files "
+                                      "through it (it could lead outside the download dir)");
+    if (!S_ISDIR(st.st_mode))
+      return Error(Errc::unsafe_path, "'" + dir + "' is not a directory, but the torrent needs a directory there");
+  }
+  return {};
 }
 
 std::string_view expected_hash(const TorrentFiles& files, PieceIndex piece) {

@@ -23,6 +23,12 @@ struct TorrentFiles {
 // sanitizes paths already; this is the last guard before a path reaches open(2).
 Result<std::vector<std::string>> resolve_paths(const TorrentFiles& files);
 
+// Refuses a torrent whose files would be reached through a symbolic link already in the
+// download dir (say dl/movies -> /etc): every directory a path passes through below
+// download_dir must be a real directory or not exist yet. Blocking (lstat per distinct
+// directory); `full_paths` from resolve_paths.
+Result<void> check_no_symlinked_dirs(const TorrentFiles& files, const std::vector<std::string>& full_paths);
+
 // The 20 expected SHA-1 bytes of `piece` (the caller checked the index through resolve_paths).
 std::string_view expected_hash(const TorrentFiles& files, PieceIndex piece);
 

@@ -1,9 +1,13 @@
-"""Hostile .torrent files are refused by `btctl info` with exit code 1 and a message that
-names the problem; nothing is written anywhere."""
+"""Hostile .torrent files are refused by `btctl info` with exit code 1, and by the daemon's
+torrent.add with error 2, each with a message that names the problem; nothing is written anywhere
+and the daemon goes on."""
+import base64
+import json
 import os
+import socket
 import unittest
 
-from harness import TempDirTest, bencode, btctl
+from harness import Daemon, TempDirTest, bencode, btctl
 
 P = 16384
 
@@ -80,6 +84,62 @@ class HostileTorrentTest(TempDirTest):
         p = btctl("info", path, check=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn("more than the limit", p.stderr)
+
+
+
+def million_files():
+    """A torrent of a million one-byte files (about 30 MB): over the 3 million token limit."""
+    files = b"".join(b"d6:lengthi1e4:pathl%d:%see" % (len(str(i)), str(i).encode()) for i in range(1_000_000))
+    return (b"d4:infod5:filesl" + files + b"e4:name1:t12:piece lengthi16384e6:pieces"
+            + b"%d:" % (20 * 62) + b"\0" * (20 * 62) + b"ee")
+
+
+class HostileTorrentAddTest(TempDirTest):
+    def add(self, d, data, directory):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(d.socket)
+        params = {"metainfo": base64.b64encode(data).decode(), "download_dir": directory}
+        s.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "torrent.add", "params": params}).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(1 << 16)
+            if not chunk:
+                break
+            buf += chunk
+        s.close()
+        return json.loads(buf)
+
+    def test_torrent_add_refuses_each_with_error_2_and_changes_nothing(self):
+        d = Daemon(self).start()
+        dl = self.path("dl")
+        os.makedirs(dl)
+        cases = dict(CASES)
+        cases["million_files"] = (million_files(), "more than 3000000")
+        for name, (data, expected) in cases.items():
+            with self.subTest(case=name):
+                reply = self.add(d, data, dl)
+                self.assertIn("error", reply, reply)
+                self.assertEqual(reply["error"]["code"], 2, reply)
+                self.assertIn(expected, reply["error"]["message"])
+        self.assertEqual(d.ctl_json("status")["torrents"], [])
+        self.assertEqual(os.listdir(dl), [])
+        self.assertEqual(os.listdir(os.path.join(d.state, "torrents")), [])
+
+    def test_a_symlinked_directory_in_the_download_dir_is_refused(self):
+        d = Daemon(self).start()
+        dl = self.path("dl")
+        outside = self.path("outside")
+        os.makedirs(outside)
+        os.makedirs(os.path.join(dl, "t"))
+        os.symlink(outside, os.path.join(dl, "t", "sub"))  # dl/t/sub -> outside
+        data = multi([["sub", "passwd"], ["ok.bin"]])
+        reply = self.add(d, data, dl)
+        self.assertEqual(reply["error"]["code"], 2, reply)
+        self.assertIn("symbolic link", reply["error"]["message"])
+        self.assertIn(os.path.join(dl, "t", "sub"), reply["error"]["message"])
+        self.assertEqual(os.listdir(outside), [])
+        # The same torrent into a clean directory is fine.
+        self.assertFalse(self.add(d, data, self.path("clean")).get("error"))
 
 
 if __name__ == "__main__":

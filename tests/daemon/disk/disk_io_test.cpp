@@ -574,6 +574,18 @@ TEST_CASE("a symlink where a torrent file goes is not followed") {
   CHECK(contains(r.error().message, "symbolic link"));
 }
 
+TEST_CASE("a directory on the way that became a symlink does not redirect writes") {
+  RealDisk h;
+  TempDir outside;
+  REQUIRE(::mkdir((h.dir + "/t").c_str(), 0755) == 0);
+  REQUIRE(::symlink(outside.path.c_str(), (h.dir + "/t/sub").c_str()) == 0);  // t/sub -> outside
+  auto [ok, err] = h.write(0, piece(0));  // piece 0 covers t/sub/b.bin
+  CHECK(ok);
+  REQUIRE(err);
+  CHECK(contains(err->message, "symbolic link"));
+  CHECK(std::filesystem::is_empty(outside.path));
+}
+
 TEST_CASE("a read-only directory makes the write fail with EACCES and the path") {
   if (::geteuid() == 0) {
     MESSAGE("running as root, which ignores permissions; the ENOTDIR case covers write errors");
