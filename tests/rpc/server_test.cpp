@@ -180,6 +180,16 @@ TEST_CASE("a stale socket is replaced, a live one and a non-socket are refused")
   CHECK(refused.error().message.find(file + " exists and is not a socket") == 0);
   CHECK(std::filesystem::file_size(file) == 8);
 
+  // A symlink planted at the socket path (to a stale socket, or to a file it would clobber)
+  // is neither followed nor removed.
+  std::string link = tmp.path + "/planted.sock";
+  REQUIRE(::symlink(file.c_str(), link.c_str()) == 0);
+  auto planted = second.listen(link);
+  REQUIRE_FALSE(planted.ok());
+  CHECK(planted.error().message.find("is not a socket") != std::string::npos);
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK(std::filesystem::file_size(file) == 8);
+
   auto too_long = second.listen(tmp.path + "/" + std::string(200, 'x'));
   REQUIRE_FALSE(too_long.ok());
   CHECK(too_long.error().message.find("too long") != std::string::npos);
