@@ -13,6 +13,8 @@ constexpr std::size_t kInitialCapacity = 32 * 1024;
 // A buffer grown for one large frame (a big bitfield) is released once it drains, so an idle
 // connection does not keep holding it.
 constexpr std::size_t kReleaseAbove = 256 * 1024;
+// Room for one read beyond a whole maximal frame: as large as the daemon's socket reads.
+constexpr std::size_t kReadSlack = 64 * 1024;
 
 }  // namespace
 
@@ -23,9 +25,15 @@ void FrameDecoder::make_room(std::size_t n) {
   }
   if (buf_.size() - end_ >= n) return;
   const std::size_t live = end_ - begin_;
-  // Compact only when the consumed prefix is the larger part: moving `live` bytes is then paid
-  // for by the more than `live` bytes consumed since the last move.
-  if (begin_ > live) {
+  // Unconsumed bytes are at most one partial frame, so a buffer of one maximal frame plus a read
+  // always suffices once compacted. Without this bound, doubling would give every connection
+  // that sends a frame near the limit twice the limit (peers can hold 2 MiB each for free).
+  const std::size_t bound = 4 + std::size_t{max_message_size_} + kReadSlack;
+  // Compact when the consumed prefix is the larger part: moving `live` bytes is then paid for by
+  // the more than `live` bytes consumed since the last move. Also instead of growing past the
+  // bound: the frames popped since the last move, which made begin_ nonzero, were received
+  // after it, along with the live bytes now moved.
+  if (begin_ > live || (begin_ > 0 && end_ + n > bound)) {
     std::memmove(buf_.data(), buf_.data() + begin_, live);
     begin_ = 0;
     end_ = live;
@@ -33,7 +41,7 @@ void FrameDecoder::make_room(std::size_t n) {
   }
   std::size_t capacity = std::max(buf_.size(), kInitialCapacity);
   while (capacity - end_ < n) capacity *= 2;
-  buf_.resize(capacity);
+  buf_.resize(std::min(capacity, std::max(bound, end_ + n)));
 }
 
 void FrameDecoder::feed(std::string_view bytes) {

@@ -321,6 +321,37 @@ class HostilePeersTest(unittest.TestCase):
         self.assert_closed(p, "an extension handshake that is not a dictionary")
         self.assert_healthy()
 
+    def test_frames_parked_just_under_the_limit_cost_about_their_size(self):
+        # 20 peers each send all but the last byte of a 1 MiB message and wait: legal, so btd
+        # keeps them, but each may cost only about one frame of memory (it once cost two).
+        count = 20
+        peers = []
+        for _ in range(count):
+            p = self.ready_peer()
+            p.send(struct.pack(">IBB", 1 << 20, EXTENDED, 1) + b"\x42" * ((1 << 20) - 3))
+            peers.append(p)
+        # Every byte has reached btd: its receive queues are empty (read from /proc/net/tcp).
+        ports = {p.sock.getsockname()[1] for p in peers}
+
+        def all_read():
+            with open("/proc/net/tcp") as f:
+                for line in f.readlines()[1:]:
+                    fields = line.split()
+                    remote_port = int(fields[2].split(":")[1], 16)
+                    rx_queue = int(fields[4].split(":")[1], 16)
+                    if remote_port in ports and rx_queue:
+                        return False
+            return True
+        wait_for(all_read, 10, "btd to read the parked frames")
+        growth = vm_rss_kib(self.btd.proc.pid) - self.rss_before
+        self.assertLess(growth, count * 1300, f"{count} parked 1 MiB frames grew btd's RSS by {growth} KiB")
+        for p in peers:
+            self.assertFalse(closed_by_peer(p.sock, 0.01), "btd closed a peer sending a legal frame")
+            p.close()
+        wait_for(lambda: vm_rss_kib(self.btd.proc.pid) - self.rss_before < RSS_GROWTH_LIMIT_KIB, 10,
+                 "btd to release the parked frames")
+        self.assert_healthy()
+
     # ---- bitfields, indexes --------------------------------------------------------------------
 
     def test_bad_bitfields_close_the_connection(self):

@@ -2,10 +2,12 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "core/wire/big_endian.hpp"
 #include "core/wire/handshake.hpp"
 #include "core/wire/message.hpp"
 
@@ -180,4 +182,53 @@ TEST_CASE("popped views stay valid until the next feed") {
   CHECK(**a == "ab");
   CHECK(**b == "cde");
   CHECK(d.unconsumed().empty());
+}
+
+TEST_CASE("frames at the size limit, in socket-sized reads, hold one frame and a read, not twice the limit") {
+  // A peer parking a frame just under 1 MiB on each connection must cost about 1 MiB, not the
+  // 2 MiB that doubling the buffer would reach.
+  FrameDecoder d;
+  const std::uint32_t max = FrameDecoder::kDefaultMaxMessageSize;
+  std::string frame;
+  encode(frame, Extended{1, std::string(max - 2, 'e')});
+  std::string stream;
+  for (int i = 0; i < 5; ++i) stream += frame;
+  encode(stream, Have{PieceIndex(3)});
+  std::size_t frames = 0;
+  std::size_t largest = 0;
+  for (std::size_t at = 0; at < stream.size(); at += 65536) {
+    d.feed(std::string_view(stream).substr(at, 65536));
+    largest = std::max(largest, d.buffer_capacity());
+    for (auto& f : drain(d)) {
+      CHECK((f.size() == max || f == "\x04\0\0\0\x03"s));
+      ++frames;
+    }
+  }
+  CHECK(frames == 6);
+  CHECK(largest <= 4 + std::size_t{max} + 64 * 1024);
+}
+
+TEST_CASE("odd frame sizes and read sizes near the limit decode exactly") {
+  // Frames of 60%, 100% and 3% of the limit interleaved, read in 50000-byte chunks: the
+  // compactions forced by the size bound must never lose or reorder a byte.
+  FrameDecoder d(100000);
+  std::string stream;
+  std::vector<std::string> want;
+  for (int i = 0; i < 20; ++i) {
+    for (std::size_t size : {std::size_t{60000}, std::size_t{100000}, std::size_t{3000}}) {
+      std::string payload(size, static_cast<char>('a' + i));
+      payload[0] = static_cast<char>(20);
+      payload[size - 1] = static_cast<char>(i);
+      append_u32(stream, static_cast<std::uint32_t>(size));
+      stream += payload;
+      want.push_back(payload);
+    }
+  }
+  std::vector<std::string> got;
+  for (std::size_t at = 0; at < stream.size(); at += 50000) {
+    d.feed(std::string_view(stream).substr(at, 50000));
+    CHECK(d.buffer_capacity() <= 4 + 100000 + 64 * 1024);
+    for (auto& f : drain(d)) got.push_back(std::move(f));
+  }
+  CHECK(got == want);
 }
