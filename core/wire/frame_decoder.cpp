@@ -13,48 +13,60 @@ constexpr std::size_t kInitialCapacity = 32 * 1024;
 // A buffer grown for one large frame (a big bitfield) is released once it drains, so an idle
 // connection does not keep holding it.
 constexpr std::size_t kReleaseAbove = 256 * 1024;
-// Room for one read beyond a whole maximal frame: as large as the daemon's socket reads.
+// Room for one read beyond a whole frame: as large as the daemon's socket reads.
 constexpr std::size_t kReadSlack = 64 * 1024;
 
 }  // namespace
 
+void FrameDecoder::reallocate(std::size_t capacity) {
+  std::unique_ptr<char[]> bigger(capacity == 0 ? nullptr : new char[capacity]);
+  if (end_ > begin_) std::memcpy(bigger.get(), buf_.get() + begin_, end_ - begin_);
+  end_ -= begin_;
+  begin_ = 0;
+  buf_ = std::move(bigger);
+  capacity_ = capacity;
+}
+
 void FrameDecoder::make_room(std::size_t n) {
   if (begin_ == end_) {
     begin_ = end_ = 0;
-    if (buf_.size() > kReleaseAbove && n <= kInitialCapacity) std::vector<char>().swap(buf_);
+    if (capacity_ > kReleaseAbove && n <= kInitialCapacity) reallocate(0);
   }
-  if (buf_.size() - end_ >= n) return;
+  if (capacity_ - end_ >= n) return;
   const std::size_t live = end_ - begin_;
-  // Unconsumed bytes are at most one partial frame, so a buffer of one maximal frame plus a read
-  // always suffices once compacted. Without this bound, doubling would give every connection
-  // that sends a frame near the limit twice the limit (peers can hold 2 MiB each for free).
-  const std::size_t bound = 4 + std::size_t{max_message_size_} + kReadSlack;
-  // Compact when the consumed prefix is the larger part: moving `live` bytes is then paid for by
-  // the more than `live` bytes consumed since the last move. Also instead of growing past the
-  // bound: the frames popped since the last move, which made begin_ nonzero, were received
-  // after it, along with the live bytes now moved.
-  if (begin_ > live || (begin_ > 0 && end_ + n > bound)) {
-    std::memmove(buf_.data(), buf_.data() + begin_, live);
+  // Before growing, move the live bytes to the front. They are at most one partial frame, and
+  // the frames popped since the last move (which made begin_ nonzero) came after that move, with
+  // every live byte: each byte is moved a bounded number of times.
+  if (begin_ > 0) {
+    std::memmove(buf_.get(), buf_.get() + begin_, live);
     begin_ = 0;
     end_ = live;
-    if (buf_.size() - end_ >= n) return;
+    if (capacity_ - end_ >= n) return;
   }
-  std::size_t capacity = std::max(buf_.size(), kInitialCapacity);
-  while (capacity - end_ < n) capacity *= 2;
-  buf_.resize(std::min(capacity, std::max(bound, end_ + n)));
+  // One maximal frame plus a read is all a connection ever needs: doubling past it would let a
+  // peer parking a frame near the limit cost twice the limit. Once the frame in progress has
+  // its length in, the buffer grows once to hold it whole instead of doubling its way there,
+  // which would leave the freed steps behind in the heap.
+  const std::size_t bound = 4 + std::size_t{max_message_size_} + kReadSlack;
+  std::size_t want = std::min(std::max(capacity_ * 2, kInitialCapacity), bound);
+  if (live >= 4) {
+    const std::uint32_t length = read_u32(std::string_view(buf_.get(), live), 0);
+    if (length <= max_message_size_) want = std::max(want, 4 + std::size_t{length} + kReadSlack);
+  }
+  reallocate(std::max(want, end_ + n));
 }
 
 void FrameDecoder::feed(std::string_view bytes) {
   if (failed_ || bytes.empty()) return;
   make_room(bytes.size());
-  std::memcpy(buf_.data() + end_, bytes.data(), bytes.size());
+  std::memcpy(buf_.get() + end_, bytes.data(), bytes.size());
   end_ += bytes.size();
 }
 
 char* FrameDecoder::prepare(std::size_t n) {
   make_room(n);
   prepared_ = n;
-  return buf_.data() + end_;
+  return buf_.get() + end_;
 }
 
 void FrameDecoder::commit(std::size_t n) {

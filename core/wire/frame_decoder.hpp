@@ -3,13 +3,13 @@
 // big-endian length, then that many bytes). Sans-I/O: the owner feeds what the socket read and
 // pops complete frames, whose payloads point into this decoder's buffer.
 //
-// The buffer is consumed through an offset and only compacted when the free tail runs out and
-// more than half of it is consumed bytes, so each byte is moved at most a bounded number of
-// times however the stream is chunked.
+// The buffer is consumed through an offset and only compacted when the free tail runs out, so
+// each byte is moved at most a bounded number of times however the stream is chunked. It never
+// holds more than one maximal frame plus a read (a hostile peer's cost is bounded by the limit).
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
-#include <vector>
 
 #include "core/util/result.hpp"
 
@@ -42,18 +42,21 @@ class FrameDecoder {
   // Bytes received but not popped. The handshake, which has no length prefix, is parsed from
   // here and then consumed, so whatever follows it in the same read is not lost.
   std::string_view unconsumed() const noexcept {
-    return {buf_.data() + begin_, end_ - begin_};
+    return {buf_.get() + begin_, end_ - begin_};
   }
   void consume(std::size_t n) noexcept;
 
-  std::size_t buffer_capacity() const noexcept { return buf_.size(); }
+  std::size_t buffer_capacity() const noexcept { return capacity_; }
   std::uint32_t max_message_size() const noexcept { return max_message_size_; }
 
  private:
   void make_room(std::size_t n);
+  void reallocate(std::size_t capacity);
 
   std::uint32_t max_message_size_;
-  std::vector<char> buf_;
+  // Not a vector: growing must not zero-fill (and so commit) memory a peer has not sent yet.
+  std::unique_ptr<char[]> buf_;
+  std::size_t capacity_ = 0;
   std::size_t begin_ = 0;  // first unconsumed byte
   std::size_t end_ = 0;    // one past the last received byte
   std::size_t prepared_ = 0;

@@ -255,6 +255,12 @@ class HostilePeersTest(unittest.TestCase):
         """btd's log since this test began."""
         return self.btd.log()[self.log_start:]
 
+    def wait_log(self, predicate, what):
+        """btd's log since this test began, once `predicate` holds for it: btd closes a socket
+        just before it logs why, so the line may lag the close a client sees."""
+        return wait_for(lambda: (lambda log: log if predicate(log) else None)(self.new_log()), 5,
+                        f"btd to log {what}")
+
     def tearDown(self):
         for p in self.peers:
             p.close()
@@ -295,7 +301,7 @@ class HostilePeersTest(unittest.TestCase):
             p = self.ready_peer()
             p.send(struct.pack(">IB", prefix, PIECE) + b"\0" * 100)
             self.assert_closed(p, f"a length prefix of {prefix}")
-            self.assertIn(f"a message of {prefix} bytes exceeds the limit", self.new_log())
+            self.wait_log(lambda log: f"a message of {prefix} bytes exceeds the limit" in log, "the oversized message")
         # A piece message over the limit, with its body on the way: btd must not wait for it.
         p = self.ready_peer()
         p.send(struct.pack(">IB", 8 << 20, PIECE) + b"\x55" * (256 * 1024))
@@ -366,8 +372,7 @@ class HostilePeersTest(unittest.TestCase):
             p = self.ready_peer()
             p.send(msg(BITFIELD, bits))
             self.assert_closed(p, what)
-        log = self.new_log()
-        self.assertEqual(log.count("sent an invalid bitfield"), len(cases), log[-3000:])
+        log = self.wait_log(lambda log: log.count("sent an invalid bitfield") == len(cases), "every bad bitfield")
         self.assertIn("spare bits set", log)
         # The right length with only real bits set is accepted: the connection stays up.
         p = self.ready_peer()
@@ -396,11 +401,10 @@ class HostilePeersTest(unittest.TestCase):
             p = self.ready_peer()
             p.send(data)
             self.assert_closed(p, what)
-        log = self.new_log()
-        for reason in ("have for piece 13", "have for piece 4294967295", "request for piece 13",
-                       "past the end of the piece", "request of 0 bytes", "above the limit of 131072",
-                       "allowed fast for piece 13", "suggest piece for piece 13"):
-            self.assertIn(reason, log)
+        reasons = ("have for piece 13", "have for piece 4294967295", "request for piece 13",
+                   "past the end of the piece", "request of 0 bytes", "above the limit of 131072",
+                   "allowed fast for piece 13", "suggest piece for piece 13", "have message of 6 bytes")
+        self.wait_log(lambda log: all(r in log for r in reasons), "every bad index")
         # Without BEP 6 negotiated, its messages are a protocol error too.
         p = self.ready_peer(fast=False)
         p.send(msg(HAVE_ALL))
@@ -450,7 +454,7 @@ class HostilePeersTest(unittest.TestCase):
         except (BrokenPipeError, ConnectionResetError):
             pass
         self.assert_closed(p, "5000 queued requests")
-        self.assertIn("queued more than 2000 requests", self.new_log())
+        self.wait_log(lambda log: "queued more than 2000 requests" in log, "the request limit")
         self.assert_healthy()
 
     def test_a_peer_that_never_reads_does_not_grow_btd(self):
@@ -485,8 +489,8 @@ class HostilePeersTest(unittest.TestCase):
                             f"btd's RSS grew by {growth} KiB after {sent} requests from a non-reading peer")
         if not closed:
             self.assert_closed(p, f"{sent} requests from a peer that never reads", timeout=10)
-        log = self.new_log()
-        self.assertTrue("queued more than 2000 requests" in log or "does not read what we send" in log, log[-2000:])
+        self.wait_log(lambda log: "queued more than 2000 requests" in log or "does not read what we send" in log,
+                      "why the non-reading peer was dropped")
         self.assert_healthy()
 
     def test_requests_for_missing_pieces_are_rejected_with_bep6_and_ignored_without(self):
@@ -615,6 +619,26 @@ class HostilePeersTest(unittest.TestCase):
         self.assertLess(download_time, 9)
         self.assert_healthy()
 
+    def held_connections(self):
+        """Established TCP connections btd holds on its listen port (its own sockets, not those
+        still waiting in the kernel's accept queue)."""
+        pid = self.btd.proc.pid
+        inodes = set()
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        held = 0
+        with open("/proc/net/tcp") as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if int(fields[1].split(":")[1], 16) == self.port and fields[3] == "01" and fields[9] in inodes:
+                    held += 1
+        return held
+
     def test_connection_flood_beyond_the_limit(self):
         limit = 40
         rpc(self.btd.socket, "session.set", {"max_connections": limit})
@@ -625,9 +649,17 @@ class HostilePeersTest(unittest.TestCase):
                 s.setblocking(False)
                 socks.append(s)
                 s.connect_ex(("127.0.0.1", self.port))
-            # btd answers RPC in the middle of the flood.
-            stats = self.btd.ctl_json("stats")
-            self.assertEqual(stats["listen_port"], self.port)
+            # btd answers RPC in the middle of the flood, and never holds more than its limit.
+            # (Two reads of /proc 50 ms apart, the lower one: a reading is not atomic with btd's
+            # accepts and closes. A btd over its limit stays over it.)
+            most = 0
+            for _ in range(10):
+                self.assertEqual(self.btd.ctl_json("stats")["listen_port"], self.port)
+                first = self.held_connections()
+                time.sleep(0.05)
+                most = max(most, min(first, self.held_connections()))
+                time.sleep(0.15)
+            self.assertLessEqual(most, limit)
 
             def refused_count():
                 n = 0
@@ -641,10 +673,9 @@ class HostilePeersTest(unittest.TestCase):
                         if e.errno not in (errno.EAGAIN, errno.ENOTCONN, errno.EINPROGRESS):
                             raise
                 return n
-            refused = wait_for(lambda: (lambda n: n if n >= 300 - limit else None)(refused_count()), 10,
-                               "btd to refuse the connections beyond its limit")
-            self.assertLessEqual(300 - refused, limit)
-            # A good peer arriving now finds no slot; once the flood ends, btd serves again.
+            # Refused at once rather than left to the handshake time-out (10 s). Some may still
+            # be in SYN retries on a loaded machine: most, not all.
+            wait_for(lambda: refused_count() >= 150, 8, "btd to refuse the connections beyond its limit")
         finally:
             for s in socks:
                 s.close()
