@@ -237,7 +237,14 @@ def lt_session(port, upload_rate_limit=0):
         "upload_rate_limit": upload_rate_limit,
         "min_announce_interval": 1,
     }
-    return lt.session(settings)
+    ses = lt.session(settings)
+    if upload_rate_limit:
+        # libtorrent exempts local peers (loopback included) from rate limits unless they are put
+        # in the global peer class: without this the limit would do nothing in tests.
+        loopback = lt.ip_filter()
+        loopback.add_rule("127.0.0.0", "127.255.255.255", 1 << lt.session.global_peer_class_id)
+        ses.set_peer_class_filter(loopback)
+    return ses
 
 
 def sha256_file(path):
