@@ -234,6 +234,8 @@ rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::s
     entry->limits.download_rate_limit = resume->download_rate_limit;
     entry->limits.upload_rate_limit = resume->upload_rate_limit;
     if (resume->max_connections) entry->limits.max_connections = static_cast<std::size_t>(*resume->max_connections);
+    for (const std::string& p : resume->peers)
+      if (auto ep = tracker::parse_endpoint(p)) entry->tracker_peers.push_back(*ep);
     entry->resume = std::move(resume);
   }
   TorrentEntry& t = *entry;
@@ -803,6 +805,10 @@ ResumeData Session::resume_snapshot(TorrentEntry& t) {
   r.upload_rate_limit = t.limits.upload_rate_limit;
   r.max_connections.reset();
   if (t.limits.max_connections) r.max_connections = *t.limits.max_connections;
+  r.peers.clear();
+  for (const auto* list : {&t.named_peers, &t.tracker_peers})
+    for (const auto& p : *list)
+      if (r.peers.size() < kMaxResumePeers) r.peers.push_back(tracker::to_string(p));
   if (t.engine && !t.checking) {
     r.have_bytes = std::string(t.engine->have().bytes());
     r.have_pieces = t.meta->piece_count;

@@ -33,6 +33,11 @@ std::string encode_resume(const ResumeData& data) {
   d["download_rate_limit"] = static_cast<std::int64_t>(data.download_rate_limit);
   d["upload_rate_limit"] = static_cast<std::int64_t>(data.upload_rate_limit);
   if (data.max_connections) d["max_connections"] = static_cast<std::int64_t>(*data.max_connections);
+  if (!data.peers.empty()) {
+    bencode::List peers;
+    for (std::size_t i = 0; i < data.peers.size() && i < kMaxResumePeers; ++i) peers.emplace_back(data.peers[i]);
+    d["peers"] = std::move(peers);
+  }
   if (data.have_bytes) {
     d["have"] = *data.have_bytes;
     d["have_pieces"] = static_cast<std::int64_t>(data.have_pieces);
@@ -78,6 +83,13 @@ Result<ResumeData> decode_resume(std::string_view bytes) {
   if (fields[7].value > 0xffffffff) return bad("\"have_pieces\" is out of range");
   out.have_pieces = static_cast<std::uint32_t>(fields[7].value);
 
+  if (const bencode::Node peers = root.dict_find("peers")) {
+    if (!peers.is_list() || peers.size() > kMaxResumePeers) return bad("\"peers\" is not a list of at most 200");
+    for (bencode::Node p : peers.items()) {
+      if (!p.is_string() || p.string_value().size() > 64) return bad("a \"peers\" entry is not an address");
+      out.peers.emplace_back(p.string_value());
+    }
+  }
   if (auto have = root.dict_find_string("have")) {
     out.have_bytes = std::string(*have);
     const bencode::Node files = root.dict_find_list("files");

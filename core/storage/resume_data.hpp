@@ -31,12 +31,17 @@ struct ResumeData {
   std::uint64_t download_rate_limit = 0;
   std::uint64_t upload_rate_limit = 0;
   std::optional<std::uint64_t> max_connections;
+  // Peers to try first after a restart ("1.2.3.4:6881", "[::1]:6881"): those the user named and
+  // the latest from trackers. At most kMaxResumePeers; the daemon parses each again.
+  std::vector<std::string> peers;
   // Verified pieces and the file stamps taken after they were synced; absent until the torrent
   // has run once (then every piece is checked).
   std::optional<std::string> have_bytes;  // Bitfield::bytes(); length checked when used
   std::uint32_t have_pieces = 0;          // the bit count have_bytes was saved with
   std::vector<FileStamp> files;           // one per file index of the torrent
 };
+
+inline constexpr std::size_t kMaxResumePeers = 200;
 
 std::string encode_resume(const ResumeData& data);
 // Refuses anything that is not a resume file btd wrote (wrong version, types, negative

@@ -20,6 +20,7 @@ TEST_CASE("resume data round-trips every field") {
   d.have_bytes = std::string(have.bytes());
   d.have_pieces = 10;
   d.files = {{true, 100, 1234567890123}, {false, 0, 0}};
+  d.peers = {"127.0.0.1:6881", "[::1]:51413"};
 
   auto back = decode_resume(encode_resume(d));
   REQUIRE(back.ok());
@@ -32,6 +33,7 @@ TEST_CASE("resume data round-trips every field") {
   CHECK(back->upload_rate_limit == 2);
   CHECK(back->max_connections == 12);
   CHECK(back->files == d.files);
+  CHECK(back->peers == d.peers);
   auto bits = resume_have(*back, 10);
   REQUIRE(bits);
   CHECK(*bits == have);
