@@ -154,6 +154,36 @@ class Daemon:
         return self.proc.returncode
 
 
+def rpc_reply(sock_path, method, params=None, timeout=10):
+    """One raw JSON-RPC call over the daemon's Unix socket; the whole reply (result or error)."""
+    msg = {"jsonrpc": "2.0", "id": 1, "method": method}
+    if params is not None:
+        msg["params"] = params
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(sock_path)
+        s.sendall(json.dumps(msg).encode() + b"\n")
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+    finally:
+        s.close()
+    return json.loads(buf)
+
+
+def rpc(sock_path, method, params=None, timeout=10):
+    """One raw JSON-RPC call (for methods btctl has no command for); its result, or an
+    AssertionError carrying the error."""
+    reply = rpc_reply(sock_path, method, params, timeout)
+    if "error" in reply:
+        raise AssertionError(f"{method} failed: {reply['error']}")
+    return reply["result"]
+
+
 def free_port():
     """A port that was free a moment ago on 127.0.0.1 (TCP and UDP)."""
     for _ in range(50):

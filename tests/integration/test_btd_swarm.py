@@ -1,10 +1,9 @@
 """btd daemons with each other: one seeds to another; and a seeder that sends garbage gets its
 pieces rejected and itself banned while a good btd seeder completes the download."""
 import os
-import time
 import unittest
 
-from harness import Daemon, TempDirTest, btctl, pattern_bytes, sha256_file, wait_for, write_file
+from harness import Daemon, TempDirTest, btctl, rpc, pattern_bytes, sha256_file, wait_for, write_file
 
 PIECE = 32 * 1024
 FILES = {"one.bin": 20 * PIECE + 100, "two/three.bin": 9 * PIECE - 1}
@@ -113,17 +112,10 @@ class BtdSwarmTest(TempDirTest):
         leech.ctl("add", torrent, "--dir", dl, "--peer", f"127.0.0.1:{bad.port}")
         wait_for(lambda: "banned" in leech.log(), 30, "the leecher to ban the corrupt seeder")
         self.assertIn("failed its hash check", leech.log())
-        leech.ctl_json("status", ih)
-        import json, socket
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(leech.socket)
-        s.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "torrent.add_peers",
-                              # Bans are per address, so the good seeder is dialled on another
-                              # loopback address (btd listens on all of 127/8).
-                              "params": {"id": ih, "peers": [f"127.0.0.2:{good.port()}",
-                                                             f"127.0.0.1:{bad.port}"]}}).encode() + b"\n")
-        s.recv(4096)
-        s.close()
+        # Bans are per address, so the good seeder is dialled on another loopback address (btd
+        # listens on all of 127/8).
+        rpc(leech.socket, "torrent.add_peers",
+            {"id": ih, "peers": [f"127.0.0.2:{good.port()}", f"127.0.0.1:{bad.port}"]})
         wait_for(lambda: status(leech, ih)["state"] == "seeding", 60, "the download to finish from the good seeder")
         for rel in FILES:
             self.assertEqual(sha256_file(os.path.join(dl, "payload", rel)), sha256_file(os.path.join(root, rel)))

@@ -8,7 +8,7 @@ import unittest
 
 import libtorrent as lt
 
-from harness import (Daemon, TempDirTest, btctl, free_port, lt_session, pattern_bytes, sha256_file, wait_for,
+from harness import (Daemon, TempDirTest, btctl, rpc, free_port, lt_session, pattern_bytes, sha256_file, wait_for,
                      write_file)
 
 MiB = 1 << 20
@@ -126,16 +126,7 @@ class DataChangedBehindOurBackTest(TempDirTest):
         good = lt_session(free_port())
         gh = good.add_torrent({"ti": lt.torrent_info(torrent), "save_path": self.path("good")})
         wait_for(lambda: gh.status().is_seeding, 30, "the good seeder")
-        btctl("--socket", d.socket, "--json", "status")  # the daemon still answers
-        good_addr = f"127.0.0.1:{good.listen_port()}"
-        import json
-        import socket
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(d.socket)
-        s.sendall((json.dumps({"jsonrpc": "2.0", "id": 1, "method": "torrent.add_peers",
-                               "params": {"id": ih, "peers": [good_addr]}}) + "\n").encode())
-        s.recv(4096)
-        s.close()
+        rpc(d.socket, "torrent.add_peers", {"id": ih, "peers": [f"127.0.0.1:{good.listen_port()}"]})
         lh.connect_peer(("127.0.0.1", good.listen_port()))
         wait_for(lambda: status(d, ih)["state"] == "seeding", 60, "btd to fetch the piece again")
         wait_for(lambda: lh.status().is_seeding, 60, "the leecher to finish")

@@ -27,7 +27,7 @@ import threading
 import time
 import unittest
 
-from harness import Daemon, btctl, free_port, lt_session, pattern_bytes, wait_for, write_file
+from harness import Daemon, btctl, rpc, free_port, lt_session, pattern_bytes, wait_for, write_file
 
 # Torrent A: btd seeds all of it. 128 KiB pieces so one 17-byte request may ask for 128 KiB
 # (btd's largest accepted request), 13 pieces so the bitfield has 3 spare bits.
@@ -90,26 +90,6 @@ def vm_rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise AssertionError("no VmRSS for pid %d" % pid)
-
-
-def rpc(sock_path, method, params):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(sock_path)
-    try:
-        s.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            buf += chunk
-    finally:
-        s.close()
-    reply = json.loads(buf)
-    if "error" in reply:
-        raise AssertionError(f"{method} failed: {reply['error']}")
-    return reply["result"]
 
 
 class Peer:

@@ -6,15 +6,13 @@ level, SIGHUP applies an edited file (and keeps the running settings when the fi
 an unknown key makes btd exit 2 naming it. Everything on 127.0.0.1, no tracker: btd dials the
 seeder, the leecher dials btd."""
 import json
-import os
 import signal
-import socket
 import time
 import unittest
 
 import libtorrent as lt
 
-from harness import (BTD, BTCTL, Daemon, TempDirTest, free_port, lt_session, pattern_bytes, run, sha256_file,
+from harness import (BTD, rpc_reply, BTCTL, Daemon, TempDirTest, free_port, lt_session, pattern_bytes, run, sha256_file,
                      wait_for, write_file)
 
 PIECE = 64 * 1024
@@ -22,20 +20,6 @@ SIZE = 3 * 1024 * 1024 + 12345
 LIMIT = 512 * 1024
 
 
-def rpc(sock_path, method, params):
-    """One raw JSON-RPC call; returns the whole reply (result or error)."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(sock_path)
-    s.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode() + b"\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    s.close()
-    return json.loads(buf)
 
 
 class LimitsTest(TempDirTest):
@@ -113,7 +97,7 @@ class LimitsTest(TempDirTest):
         for params, name in [({"download_rate_limit": -1}, "download_rate_limit"),
                              ({"upload_rate_limit": "1M"}, "upload_rate_limit"),
                              ({"max_connections": 1.5}, "max_connections")]:
-            reply = rpc(d.socket, "torrent.set", {"id": self.info_hash, **params})
+            reply = rpc_reply(d.socket, "torrent.set", {"id": self.info_hash, **params})
             self.assertEqual(reply["error"]["code"], -32602, reply)
             self.assertIn(f'"{name}"', reply["error"]["message"])
         d.ctl("resume", self.info_hash)

@@ -2,12 +2,10 @@
 torrent.add with error 2, each with a message that names the problem; nothing is written anywhere
 and the daemon goes on."""
 import base64
-import json
 import os
-import socket
 import unittest
 
-from harness import Daemon, TempDirTest, bencode, btctl
+from harness import Daemon, TempDirTest, bencode, btctl, rpc_reply
 
 P = 16384
 
@@ -96,18 +94,8 @@ def million_files():
 
 class HostileTorrentAddTest(TempDirTest):
     def add(self, d, data, directory):
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(d.socket)
         params = {"metainfo": base64.b64encode(data).decode(), "download_dir": directory}
-        s.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": "torrent.add", "params": params}).encode() + b"\n")
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(1 << 16)
-            if not chunk:
-                break
-            buf += chunk
-        s.close()
-        return json.loads(buf)
+        return rpc_reply(d.socket, "torrent.add", params)
 
     def test_torrent_add_refuses_each_with_error_2_and_changes_nothing(self):
         d = Daemon(self).start()

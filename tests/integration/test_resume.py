@@ -2,7 +2,6 @@
 unchanged data is trusted without re-hashing, changed files are re-checked, and kill -9 at random
 moments of a download never makes the daemon claim a piece that is not verified on disk."""
 import base64
-import hashlib
 import os
 import random
 import signal
@@ -12,7 +11,7 @@ import unittest
 
 import libtorrent as lt
 
-from harness import Daemon, TempDirTest, btctl, free_port, lt_session, pattern_bytes, wait_for, write_file
+from harness import Daemon, TempDirTest, btctl, rpc, free_port, lt_session, pattern_bytes, wait_for, write_file
 
 PIECE = 32 * 1024
 # Three files whose boundaries fall inside pieces.
@@ -32,22 +31,7 @@ def pieces_claimed(d, ih):
 
 class ResumeDaemon(Daemon):
     def ctl_json_rpc(self, method, params):
-        import json
-        import socket
-        s = socket.socket(socket.AF_UNIX)
-        s.connect(self.socket)
-        s.sendall((json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(1 << 16)
-            if not chunk:
-                break
-            buf += chunk
-        s.close()
-        reply = json.loads(buf)
-        if "error" in reply:
-            raise AssertionError(f"{method}: {reply['error']}")
-        return reply["result"]
+        return rpc(self.socket, method, params)
 
     def log_since(self, offset):
         with open(self.log_path, "rb") as f:

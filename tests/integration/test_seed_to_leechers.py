@@ -4,11 +4,10 @@ no other seeder and nothing public (no DHT, LPD, PEX, UPnP), and every file come
 byte-identical. btd dials each leecher itself (torrent.add_peers), so no tracker is needed."""
 import json
 import os
-import socket
 import time
 import unittest
 
-from harness import (Daemon, TempDirTest, free_port, pattern_bytes, run, sha256_file, wait_for,
+from harness import (Daemon, rpc, TempDirTest, free_port, pattern_bytes, run, sha256_file, wait_for,
                      write_file, BTCTL)
 
 PIECE = 32 * 1024
@@ -21,23 +20,6 @@ FILES = {  # sizes chosen so pieces straddle files and the last piece is short
 LEECH_TIMEOUT = 90
 
 
-def rpc(sock_path, method, params):
-    """One raw JSON-RPC call over the daemon's Unix socket (no btctl command for add_peers)."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(10)
-    s.connect(sock_path)
-    s.sendall(json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode() + b"\n")
-    buf = b""
-    while not buf.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-    s.close()
-    reply = json.loads(buf)
-    if "error" in reply:
-        raise AssertionError(f"{method} failed: {reply['error']}")
-    return reply["result"]
 
 
 def listening(port):
