@@ -6,6 +6,7 @@
 #include "core/picker/request_queue_depth.hpp"
 #include "core/util/overloaded.hpp"
 #include "core/wire/peer_id.hpp"
+#include "core/wire/ut_metadata.hpp"
 
 namespace btd {
 const char* torrent_state_name(TorrentState s) {
@@ -203,6 +204,10 @@ Result<void> Torrent::on_peer_connected(PeerKey key, const tracker::PeerEndpoint
     ext.reqq = static_cast<std::uint32_t>(config_.peer_limits.max_peer_requests);
     if (config_.listen_port != 0) ext.p = config_.listen_port;
     ext.yourip = tracker::ip_to_bytes(endpoint.ip);  // lets the peer learn its external address
+    if (serves_metadata()) {
+      ext.m.emplace(wire::kUtMetadataName, wire::kOurUtMetadataId);
+      ext.metadata_size = meta_->info_bytes.size();
+    }
     p.conn.send_extension_handshake(ext, now);
   }
   if (!leftover.empty()) on_peer_data(key, leftover, now);
@@ -224,6 +229,7 @@ void Torrent::on_peer_data(PeerKey key, std::string_view bytes, TimePoint now) {
     remove_peer(key, r.error().message, now);
   } else if (p != nullptr) {
     fill_requests(*p, now);
+    pump_metadata(*p, now);
     pump_uploads(*p);
   }
   flush_outbound();
@@ -265,7 +271,9 @@ void Torrent::handle_event(TorrentPeer& p, PeerEvent& event, TimePoint now) {
           [&](peer_event::ExtensionHandshake& e) {
             if (e.handshake.v && !e.handshake.v->empty()) p.client = *e.handshake.v;
           },
-          [&](peer_event::Extended&) {},
+          [&](peer_event::Extended& e) {
+            if (e.id == wire::kOurUtMetadataId && serves_metadata()) on_metadata_message(p, e.payload, now);
+          },
           [&](peer_event::DhtPort&) {},
       },
       event);
@@ -349,6 +357,47 @@ void Torrent::fill_requests(TorrentPeer& p, TimePoint now) {
   picker_.pick_blocks(view, depth - outstanding, now, scratch_requests_);
   for (const BlockRequest& b : scratch_requests_) p.conn.send_request(b, now);
   if (!scratch_requests_.empty()) p.snub.on_outstanding(p.conn.our_requests().size(), now);
+}
+
+bool Torrent::serves_metadata() const noexcept {
+  return !meta_->is_private && !meta_->info_bytes.empty() && meta_->info_bytes.size() <= wire::kMaxMetadataSize;
+}
+
+void Torrent::on_metadata_message(TorrentPeer& p, std::string_view payload, TimePoint now) {
+  auto m = wire::parse_ut_metadata(payload);
+  if (!m) {
+    remove_peer(p.conn.key(), m.error().message, now);
+    return;
+  }
+  // Data and rejects answer requests of ours; we fetch nothing (yet), so there are none.
+  if (m->type != wire::UtMetadataType::request) return;
+  const std::uint8_t their_id = p.conn.peer_extensions() ? p.conn.peer_extensions()->id_of(wire::kUtMetadataName) : 0;
+  if (their_id == 0) return;  // it gave no id to answer under
+  const std::uint32_t count = wire::metadata_piece_count(meta_->info_bytes.size());
+  if (m->piece >= count || p.metadata_requests.size() >= config_.max_metadata_requests) {
+    p.conn.send_extended(their_id, wire::encode_ut_metadata_reject(m->piece), now);
+    return;
+  }
+  p.metadata_requests.push_back(m->piece);
+}
+
+void Torrent::pump_metadata(TorrentPeer& p, TimePoint now) {
+  if (p.metadata_requests.empty()) return;
+  const std::uint8_t their_id = p.conn.peer_extensions() ? p.conn.peer_extensions()->id_of(wire::kUtMetadataName) : 0;
+  if (their_id == 0) {  // a later handshake withdrew the id: nothing can be answered
+    p.metadata_requests.clear();
+    return;
+  }
+  const std::string& info = meta_->info_bytes;
+  // Like block reads, answers wait while what the peer was sent has not left.
+  while (!p.metadata_requests.empty() && p.unsent + p.conn.outbound().size() < config_.upload_backlog) {
+    const std::uint32_t piece = p.metadata_requests.front();
+    p.metadata_requests.pop_front();
+    const std::string_view data =
+        std::string_view(info).substr(std::size_t{piece} * wire::kMetadataPieceSize,
+                                      wire::metadata_piece_size(info.size(), piece));
+    p.conn.send_extended(their_id, wire::encode_ut_metadata_data(piece, info.size(), data), now);
+  }
 }
 
 void Torrent::pump_uploads(TorrentPeer& p) {
@@ -521,6 +570,7 @@ void Torrent::on_peer_drained(PeerKey key) {
   TorrentPeer* p = find(key);
   if (p == nullptr) return;
   p->unsent = 0;
+  pump_metadata(*p, p->conn.last_sent());  // no clock here; the last send is close enough
   pump_uploads(*p);
   flush_outbound();
 }

@@ -41,6 +41,8 @@ struct TorrentConfig {
   // ...and a peer with more than this waiting (its requests keep being answered with rejects,
   // say) is dropped. Above upload_backlog plus a full round of reads in flight.
   std::size_t max_unsent_bytes = std::size_t{4} << 20;
+  // ut_metadata requests a peer may have waiting; more are rejected (BEP 9 reject).
+  std::size_t max_metadata_requests = 4;
   std::string client_name = "btd/0.1.0";
   std::uint16_t listen_port = 0;
 };
@@ -129,6 +131,11 @@ class Torrent {
   void on_peer_has(TorrentPeer& peer, PieceIndex piece);
   void on_block(TorrentPeer& peer, const BlockRequest& block, std::string_view data, TimePoint now);
   void fill_requests(TorrentPeer& peer, TimePoint now);
+  // BEP 9: whether we offer ut_metadata (not for private torrents, as libtorrent), and a
+  // message from a peer under our ut_metadata id.
+  bool serves_metadata() const noexcept;
+  void on_metadata_message(TorrentPeer& peer, std::string_view payload, TimePoint now);
+  void pump_metadata(TorrentPeer& peer, TimePoint now);
   void pump_uploads(TorrentPeer& peer);
   void compact_upload_queue(TorrentPeer& peer);
   void run_choker(TimePoint now);

@@ -37,6 +37,9 @@ struct TorrentPeer {
   // and reads in flight.
   std::deque<BlockRequest> upload_queue;
   std::size_t reads_in_flight = 0;
+  // ut_metadata pieces the peer asked for, answered as its socket drains like blocks (bounded:
+  // requests past the bound are rejected).
+  std::deque<std::uint32_t> metadata_requests;
   // Bytes handed out in Send effects since its socket last drained.
   std::size_t unsent = 0;
   bool fast = false;
