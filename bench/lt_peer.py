@@ -29,7 +29,8 @@ def session():
         "enable_outgoing_utp": False, "enable_incoming_utp": False,
         "announce_to_all_trackers": True, "announce_to_all_tiers": True,
         "upload_rate_limit": 0, "download_rate_limit": 0,
-        "alert_mask": lt.alert.category_t.status_notification | lt.alert.category_t.error_notification,
+        "alert_mask": (lt.alert.category_t.status_notification | lt.alert.category_t.error_notification
+                       | lt.alert.category_t.storage_notification),
     })
     return lt.session(s)
 
@@ -70,6 +71,14 @@ def main():
         return
     h = ses.add_torrent({"ti": info, "save_path": directory})
     wait_seeding(ses, h)
+    if mode == "leech":
+        # "Finished" comes when every piece hashed, which may be before the last blocks left
+        # libtorrent's buffers for the file: done is when they are written, as for the others.
+        h.flush_cache()
+        flushed = False
+        while not flushed:
+            ses.wait_for_alert(1000)
+            flushed = any(isinstance(a, lt.cache_flushed_alert) for a in ses.pop_alerts())
     say("done")
     while sys.stdin.readline().strip() == "go":
         if mode != "check":

@@ -661,7 +661,8 @@ def report(bench, size, clients, scenarios):
     out = []
     a = bench.args
     out.append(f"Payload {size / MiB:.0f} MiB, one file, {PIECE // 1024} KiB pieces; median of {a.runs} run(s); "
-               f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores.")
+               f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, load average at the end "
+               f"{os.getloadavg()[0]:.1f} (other work on the machine shares the cores).")
     for scenario, title in scenarios.items():
         out.append("")
         out.append(f"**{title}**")
