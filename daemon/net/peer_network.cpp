@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "daemon/log.hpp"
+
 namespace btd::net {
 
 namespace {
@@ -180,6 +182,10 @@ void PeerNetwork::on_socket_closed(SocketId id, const std::string& reason) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   Connection& c = it->second;
+  // After the handshake the session logs closes with the torrent's name; before it, only here.
+  if (!c.ready && daemon::log_enabled(daemon::LogLevel::debug))
+    daemon::log_debug(std::string(c.incoming ? "incoming" : "outgoing") + " peer " + tracker::to_string(c.endpoint) +
+              " closed before its handshake completed: " + reason);
   if (c.ready) {
     auto counted = ready_per_torrent_.find(c.info_hash);
     if (counted != ready_per_torrent_.end() && --counted->second == 0) ready_per_torrent_.erase(counted);
