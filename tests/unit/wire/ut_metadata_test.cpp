@@ -66,7 +66,8 @@ TEST_CASE("ut_metadata messages from the wire decode") {
   }
   SUBCASE("a full 16 KiB piece round-trips") {
     const std::string block(16384, 'q');
-    auto r = parse_ut_metadata(encode_ut_metadata_data(0, 20000, block));
+    const std::string payload = encode_ut_metadata_data(0, 20000, block);  // r->data points into it
+    auto r = parse_ut_metadata(payload);
     REQUIRE(r.ok());
     CHECK(r->data == block);
   }
