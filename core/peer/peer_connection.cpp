@@ -4,12 +4,17 @@
 #include <limits>
 #include <type_traits>
 
+#include "core/picker/request_queue_depth.hpp"
+
 namespace btd {
 namespace {
 
-// Enough for a cancelled request window plus what a choke drops from a typical queue; a block
-// older than this after its cancel is treated as unsolicited.
-constexpr std::size_t kRecentlyCancelledLimit = 256;
+// Every request we may have outstanding can be cancelled at once (endgame, time-outs) and all
+// of them may already be on the wire towards us, twice over if we re-request and cancel again
+// before they land: two full request windows. A block older than this after its cancel is
+// treated as unsolicited. (256 was less than one window: in endgame against four libtorrent
+// seeds a block crossing an old cancel closed every peer and stalled the download for 30 s.)
+constexpr std::size_t kRecentlyCancelledLimit = 2 * kMaxRequestQueueDepth;
 // BEP 6 suggests granting about 10 allowed-fast pieces; more from a peer is ignored so a
 // flood of allowed_fast messages cannot grow our state or cost quadratic lookups.
 constexpr std::size_t kMaxAllowedFastFromPeer = 64;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/picker/request_queue_depth.hpp"
 #include "core/wire/message.hpp"
 
 using namespace btd;
@@ -472,12 +473,30 @@ TEST_CASE("a block arriving after we cancelled it is ignored, once") {
 
 TEST_CASE("the recently-cancelled memory is bounded: a very old cancel is forgotten") {
   auto c = connection();
-  for (std::uint32_t i = 0; i < 300; ++i) {
+  const std::uint32_t n = 2 * kMaxRequestQueueDepth + 10;
+  for (std::uint32_t i = 0; i < n; ++i) {
     c.send_request(block(0, i, 1), at(0));
     c.send_cancel(block(0, i, 1), at(0));
   }
-  CHECK(feed(c, msg(wire::Piece{PieceIndex(0), 299, "x"})).ok);
+  CHECK(feed(c, msg(wire::Piece{PieceIndex(0), n - 1, "x"})).ok);
   CHECK(contains(error_of(c, msg(wire::Piece{PieceIndex(0), 0, "x"})), "did not request"));
+}
+
+TEST_CASE("endgame: a full request window cancelled, re-requested and cancelled again, all crossing on the wire") {
+  // A deep pipeline to a fast seed: every block we cancel may already be on its way to us.
+  auto c = connection();
+  for (int round = 0; round < 2; ++round) {
+    for (std::uint32_t i = 0; i < kMaxRequestQueueDepth; ++i) c.send_request(block(0, i, 1), at(0));
+    for (std::uint32_t i = 0; i < kMaxRequestQueueDepth; ++i) c.send_cancel(block(0, i, 1), at(0));
+  }
+  for (int round = 0; round < 2; ++round) {
+    for (std::uint32_t i = 0; i < kMaxRequestQueueDepth; ++i) {
+      Fed f = feed(c, msg(wire::Piece{PieceIndex(0), i, "x"}));
+      REQUIRE(f.ok);
+      CHECK(f.events.empty());
+    }
+  }
+  CHECK(c.payload_downloaded() == 0);
 }
 
 TEST_CASE("reject without BEP 6 is a protocol error") {
