@@ -225,6 +225,10 @@ void Torrent::on_peer_data(PeerKey key, std::string_view bytes, TimePoint now) {
     p = find(key);  // an event may have removed the peer (a ban)
     if (p == nullptr) break;
   }
+  // A peer that became interested while an upload slot is free is unchoked now, not at the
+  // next tick: from a btd seed that tick was up to a second of a new leecher's first byte.
+  if (choke_soon_) run_choker(now);
+  p = find(key);
   if (p != nullptr && !r) {
     remove_peer(key, r.error().message, now);
   } else if (p != nullptr) {

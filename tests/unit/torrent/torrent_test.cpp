@@ -255,6 +255,19 @@ TEST_CASE("block reads for a peer stop while what it was sent has not left, and 
   CHECK(s.t->peer_count() == 1);
 }
 
+TEST_CASE("a seed unchokes a peer as soon as it is interested while a slot is free, not at the next tick") {
+  SeedWithPeer s(TorrentConfig{}, /*unchoke=*/false);
+  (void)s.t->take_effects();
+  std::string interested, unchoke;
+  wire::encode(interested, wire::Interested{});
+  wire::encode(unchoke, wire::Unchoke{});
+  s.t->on_peer_data(s.key, interested, s.now);
+  std::string sent;
+  for (TorrentEffect& e : s.t->take_effects())
+    if (auto* send = std::get_if<torrent_effect::Send>(&e)) sent += send->bytes;
+  CHECK(sent.find(unchoke) != std::string::npos);
+}
+
 TEST_CASE("a peer that never reads what we send is dropped at max_unsent_bytes") {
   // Requests while choked are each answered with a reject (BEP 6): 17 bytes out for 17 in,
   // forever, unless the sender notices nothing leaves.
