@@ -92,7 +92,7 @@ Result<void> Session::start() {
   net::PeerNetworkCallbacks callbacks;
   callbacks.lookup = [this](const InfoHash& h) -> std::optional<net::TorrentMatch> {
     TorrentEntry* t = find(h);
-    if (t == nullptr || !t->engine) return std::nullopt;
+    if (t == nullptr || (!t->engine && !t->fetch)) return std::nullopt;
     return net::TorrentMatch{t->limits.max_connections.value_or(0)};
   };
   callbacks.on_peer_ready = [this](const net::PeerReady& r) { on_peer_ready(r); };
@@ -128,8 +128,15 @@ Result<void> Session::start() {
     const std::string dir = st.resume ? st.resume->download_dir : std::string();
     const bool paused = st.resume && st.resume->paused;
     const std::int64_t added_at = st.resume ? st.resume->added_at : 0;
-    auto r = add_torrent(std::move(st.torrent_bytes), dir, paused, {}, added_at, std::move(st.resume));
+    // A magnet alone was still fetching its metadata: it fetches again, from where it started.
+    const bool has_torrent = !st.torrent_bytes.empty();
+    auto r = !has_torrent && st.magnet_uri
+                 ? add_magnet(*st.magnet_uri, dir, paused, {}, added_at, std::move(st.resume))
+                 : add_torrent(std::move(st.torrent_bytes), dir, paused, {}, added_at, std::move(st.resume));
     if (!r) log_error("cannot restore torrent " + st.id + ": " + r.error().message);
+    if (r && st.magnet_uri && has_torrent)
+      if (TorrentEntry* t = find(st.id); t && !t->magnet)
+        if (auto m = parse_magnet(*st.magnet_uri)) t->magnet = std::move(*m);
   }
   for (const auto& p : problems) log_error("state dir: " + p);
   return {};
@@ -182,11 +189,13 @@ SessionStats Session::stats() {
   for (auto& [id, e] : torrents_) {
     // The same precedence as the "state" of torrent.status.
     if (e->error || (e->engine && !e->checking && e->engine->error())) ++s.errored;
+    else if (e->fetch) ++(e->paused ? s.paused : s.downloading);
     else if (!e->engine || e->checking) ++s.checking;
     else if (e->engine->state() == TorrentState::downloading) ++s.downloading;
     else if (e->engine->state() == TorrentState::seeding) ++s.seeding;
     else if (e->engine->state() == TorrentState::paused) ++s.paused;
     else ++s.errored;
+    if (e->fetch) s.peers += static_cast<std::int64_t>(e->fetch->peer_count());
     if (!e->engine) continue;
     s.download_rate += static_cast<std::int64_t>(e->engine->download_rate(t));
     s.upload_rate += static_cast<std::int64_t>(e->engine->upload_rate(t));
@@ -222,12 +231,7 @@ rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::s
   entry->added_at = added_at;
   entry->paused = paused;
   entry->named_peers = std::move(endpoints);
-  TorrentFiles files = torrent_files(*entry->meta, entry->download_dir);
-  if (auto paths = resolve_paths(files); paths.ok()) {
-    if (auto safe = check_no_symlinked_dirs(files, *paths); !safe.ok())
-      return rpc::RpcError(rpc::code::invalid_metainfo, safe.error().message);
-  }
-  entry->disk = make_thread_pool_disk_io(loop_, std::move(files));
+  if (auto opened = open_disk(*entry); !opened) return rpc::RpcError(rpc::code::invalid_metainfo, opened.error().message);
   if (resume) {
     entry->downloaded_before = resume->downloaded_total;
     entry->uploaded_before = resume->uploaded_total;
@@ -244,6 +248,15 @@ rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::s
   events_.emit("torrent.added", {{"id", id}, {"name", t.meta->name}});
   start_check(t);
   return rpc::Json{{"id", id}, {"name", t.meta->name}, {"duplicate", false}};
+}
+
+Result<void> Session::open_disk(TorrentEntry& t) {
+  TorrentFiles files = torrent_files(*t.meta, t.download_dir);
+  if (auto paths = resolve_paths(files); paths.ok()) {
+    if (auto safe = check_no_symlinked_dirs(files, *paths); !safe.ok()) return safe.error();
+  }
+  t.disk = make_thread_pool_disk_io(loop_, std::move(files));
+  return {};
 }
 
 void Session::add_new_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
@@ -370,6 +383,11 @@ void Session::start_engine(TorrentEntry& t, Bitfield have) {
     if (t.engine->is_have(w->piece)) serve_waiter(t, w);
     else (void)t.engine->fetch_now(w->piece, n);
   }
+  if (!t.announcer) start_announcer(t, was_complete);
+  drain(t);
+}
+
+void Session::start_announcer(TorrentEntry& t, bool completed) {
   if (config_.announce_to_trackers && !t.meta->trackers.empty() && !t.announcer) {
     const std::string id = t.id;
     TorrentAnnouncerConfig ac;
@@ -380,22 +398,19 @@ void Session::start_engine(TorrentEntry& t, Bitfield have) {
     t.announcer = std::make_unique<TorrentAnnouncer>(loop_, *http_, *udp_, ac);
     t.announcer->set_stats_provider([this, id]() -> AnnounceStats {
       TorrentEntry* e = find(id);
+      // Fetching metadata, what is left is unknown: libtorrent says 16 KiB, so does btd (0
+      // would pass for a seed, and trackers send seeds no seeds).
+      if (e && e->fetch) return {0, 0, 16 * 1024};
       if (!e || !e->engine) return {};
       return {static_cast<std::int64_t>(e->engine->uploaded()), static_cast<std::int64_t>(e->engine->downloaded()),
               e->meta->total_size - e->engine->bytes_have()};
     });
     t.announcer->set_on_peers([this, id](std::vector<tracker::PeerEndpoint> peers) {
-      TorrentEntry* e = find(id);
-      if (!e) return;
-      remember_peers(e->tracker_peers, peers);
-      if (!e->engine) return;
-      e->engine->add_peer_candidates(peers, now());
-      drain(*e);
+      if (TorrentEntry* e = find(id)) add_peers(*e, peers, PeerSource::tracker);
     });
-    if (was_complete) t.announcer->completed();
+    if (completed) t.announcer->completed();
     t.announcer->start();
   }
-  drain(t);
 }
 
 void Session::remove_torrent(const std::string& id, bool delete_data, rpc::Responder respond) {
@@ -417,6 +432,10 @@ void Session::remove_torrent(const std::string& id, bool delete_data, rpc::Respo
                   [](Result<void> r) { if (!r) log_error(r.error().message); });
   if (t->announcer) retire_announcer(std::move(t->announcer));
   events_.emit("torrent.removed", {{"id", id}});
+  if (!t->disk) {  // a magnet still fetching: no files yet
+    respond.result({{"id", id}});
+    return;
+  }
   t->disk->cancel_check();
   if (!delete_data) {
     t->disk->close();
@@ -550,6 +569,12 @@ void Session::wait_for_piece(TorrentEntry& t, std::shared_ptr<PieceWaiter> w, st
 
 void Session::set_paused(TorrentEntry& t, bool paused) {
   t.paused = paused;
+  if (t.fetch) {
+    t.fetch->set_paused(paused, now());
+    drain_fetch(t);
+    save_resume(t);
+    return;
+  }
   if (!paused && t.engine && t.engine->error() && !t.checking) {
     // After a disk error the files may not hold what the engine believes (a download dir
     // deleted, a write cut short): find out before going on. Files unchanged since the last
@@ -579,7 +604,7 @@ void Session::close_peers(TorrentEntry& t, const std::string& reason) {
 }
 
 void Session::verify(TorrentEntry& t) {
-  if (t.checking) return;
+  if (t.checking || !t.disk) return;  // no disk: a magnet still fetching has no data to verify
   // A verify is asked for when the data is in doubt: until it is done, no save may claim the
   // old have-bits, and the next start checks everything if this one does not finish.
   if (t.resume) {
@@ -628,7 +653,8 @@ void Session::connect_peer(TorrentEntry& t, const tracker::PeerEndpoint& endpoin
   auto socket = network_->connect(endpoint, t.meta->info_hash);
   if (!socket) {
     // Refused at once (limit, duplicate): the engine tries another candidate later.
-    t.engine->on_connect_failed(endpoint, now());
+    if (t.fetch) t.fetch->on_connect_failed(endpoint, now());
+    else if (t.engine) t.engine->on_connect_failed(endpoint, now());
     return;
   }
   connecting_[*socket] = {t.id, endpoint};
@@ -637,6 +663,14 @@ void Session::connect_peer(TorrentEntry& t, const tracker::PeerEndpoint& endpoin
 void Session::on_peer_ready(const net::PeerReady& r) {
   connecting_.erase(r.id);
   TorrentEntry* t = find(r.info_hash);
+  if (t != nullptr && t->fetch) {
+    auto ok = t->fetch->on_peer_connected(PeerKey{static_cast<std::uint32_t>(r.id)}, r.endpoint, r.incoming,
+                                          r.theirs, r.leftover, now());
+    if (!ok) network_->close(r.id, ok.error().message);
+    else socket_torrent_[r.id] = t->id;
+    drain_fetch(*t);
+    return;
+  }
   if (t == nullptr || !t->engine) {
     network_->close(r.id, t ? "torrent is checking" : "unknown torrent");
     return;
@@ -656,6 +690,11 @@ void Session::on_peer_data(std::uint64_t socket, std::string_view bytes) {
   auto it = socket_torrent_.find(socket);
   if (it == socket_torrent_.end()) return;
   TorrentEntry* t = find(it->second);
+  if (t != nullptr && t->fetch) {
+    t->fetch->on_peer_data(PeerKey{static_cast<std::uint32_t>(socket)}, bytes, now());
+    drain_fetch(*t);
+    return;
+  }
   if (t == nullptr || !t->engine) return;
   t->engine->on_peer_data(PeerKey{static_cast<std::uint32_t>(socket)}, bytes, now());
   drain(*t);
@@ -665,7 +704,10 @@ void Session::on_peer_closed(std::uint64_t socket, const std::string& reason) {
   if (auto c = connecting_.find(socket); c != connecting_.end()) {
     auto [id, endpoint] = c->second;
     connecting_.erase(c);
-    if (TorrentEntry* t = find(id); t && t->engine) {
+    if (TorrentEntry* t = find(id); t && t->fetch) {
+      t->fetch->on_connect_failed(endpoint, now());
+      drain_fetch(*t);
+    } else if (t && t->engine) {
       t->engine->on_connect_failed(endpoint, now());
       drain(*t);
     }
@@ -675,7 +717,10 @@ void Session::on_peer_closed(std::uint64_t socket, const std::string& reason) {
   if (it == socket_torrent_.end()) return;
   const std::string id = it->second;
   socket_torrent_.erase(it);
-  if (TorrentEntry* t = find(id); t && t->engine) {
+  if (TorrentEntry* t = find(id); t && t->fetch) {
+    t->fetch->on_peer_closed(PeerKey{static_cast<std::uint32_t>(socket)}, reason, now());
+    drain_fetch(*t);
+  } else if (t && t->engine) {
     t->engine->on_peer_closed(PeerKey{static_cast<std::uint32_t>(socket)}, reason, now());
     drain(*t);
   }
@@ -726,6 +771,10 @@ rpc::Json Session::status_json(TorrentEntry& t, TimePoint n) {
     peers = t.engine->peer_count();
     seeds = t.engine->seed_count();
   }
+  if (t.fetch) {
+    state = t.paused ? "paused" : "fetching_metadata";
+    peers = t.fetch->peer_count();
+  }
   if (error) state = "error";
   const double progress = m.piece_count == 0 ? 0.0 : static_cast<double>(pieces_have) / m.piece_count;
   rpc::Json eta = nullptr;
@@ -775,6 +824,11 @@ void Session::tick() {
   finished_announcers_.clear();
   const TimePoint n = now();
   for (auto& [id, t] : torrents_) {
+    if (t->fetch) {
+      t->fetch->tick(n);
+      drain_fetch(*t);  // may find the metadata complete and replace the fetch
+      continue;
+    }
     if (!t->engine) continue;
     t->engine->tick(n);
     drain(*t);

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/magnet/magnet.hpp"
+#include "core/metadata/metadata_fetch.hpp"
 #include "core/metainfo/metainfo.hpp"
 #include "core/torrent/torrent.hpp"
 #include "core/wire/peer_id.hpp"
@@ -56,6 +58,10 @@ struct PieceWaiter {
   bool done = false;
 };
 
+// Where peers handed to Session::add_peers came from: private torrents (BEP 27) take none from
+// the DHT, PEX or LSD.
+enum class PeerSource { user, tracker, dht, pex, lsd };
+
 struct TorrentEntry {
   std::string id;
   std::shared_ptr<const Metainfo> meta;
@@ -67,6 +73,11 @@ struct TorrentEntry {
   std::uint32_t check_progress = 0;
   std::optional<std::string> error;  // outside the engine: a failed check, say
   std::unique_ptr<Torrent> engine;   // null while checking
+  // A magnet link whose info dict is being fetched (daemon/session_magnet.cpp): `meta` is then a
+  // placeholder (info-hash, name, trackers; no pieces, no files), and there is no disk and no
+  // engine. Null once the metadata is in; `magnet` stays, for what the link said beyond it.
+  std::unique_ptr<MetadataFetch> fetch;
+  std::optional<Magnet> magnet;
   std::unique_ptr<DiskIo> disk;
   std::unique_ptr<TorrentAnnouncer> announcer;
   // Peers the user named and the latest from trackers: every engine this torrent gets (after a
@@ -107,6 +118,15 @@ class Session {
   const SessionSettings& settings() const noexcept { return config_.settings; }
   void apply_settings(const SessionSettings& settings);
 
+  // Peers for a torrent from any source, whether it is still fetching its metadata or
+  // downloading; remembered for the next engine and the resume data. Unknown torrents, and
+  // private ones for the DHT, PEX and LSD, are ignored. Returns how many were taken.
+  std::size_t add_peers(const InfoHash& info_hash, const std::vector<tracker::PeerEndpoint>& peers, PeerSource source);
+  // BEP 27: whether the torrent is private (its info dict says private=1), so that no DHT, PEX
+  // or LSD may be used for it. False for unknown torrents and for magnets still fetching (their
+  // info dict is not known yet).
+  bool is_private(const InfoHash& info_hash);
+
  private:
   friend struct SessionMethods;
   friend struct SessionSettingsMethods;
@@ -121,6 +141,20 @@ class Session {
   rpc::RpcResult<rpc::Json> add_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
                                         const std::vector<std::string>& peers, std::int64_t added_at,
                                         std::optional<ResumeData> resume);
+  // A magnet link (session_magnet.cpp): added in state fetching_metadata, answered at once
+  // once its .magnet and .resume are durable.
+  void add_new_magnet(const std::string& uri, std::string download_dir, bool paused,
+                      const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond);
+  rpc::RpcResult<rpc::Json> add_magnet(const std::string& uri, std::string download_dir, bool paused,
+                                       const std::vector<std::string>& peers, std::int64_t added_at,
+                                       std::optional<ResumeData> resume);
+  void drain_fetch(TorrentEntry& t);
+  // The info dict verified: store it as a .torrent and go on as for an added one.
+  void on_metadata_fetched(TorrentEntry& t);
+  std::size_t add_peers(TorrentEntry& t, const std::vector<tracker::PeerEndpoint>& peers, PeerSource source);
+  // The disk of t.meta's files under t.download_dir, after refusing paths through symlinks.
+  Result<void> open_disk(TorrentEntry& t);
+  void start_announcer(TorrentEntry& t, bool completed);
   void start_check(TorrentEntry& t);
   void on_check_done(const std::string& id, Result<Bitfield> have);
   void start_engine(TorrentEntry& t, Bitfield have);

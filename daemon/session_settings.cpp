@@ -88,6 +88,7 @@ void Session::apply_settings(const SessionSettings& s) {
 
 void Session::apply_torrent_limits(TorrentEntry& t) {
   if (t.engine) t.engine->set_max_peers(t.limits.max_connections.value_or(config_.settings.max_connections_per_torrent));
+  if (t.fetch) t.fetch->set_max_peers(t.limits.max_connections.value_or(config_.settings.max_connections_per_torrent));
   if (network_)
     network_->set_torrent_rate_limits(t.meta->info_hash, t.limits.download_rate_limit, t.limits.upload_rate_limit);
 }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -89,8 +90,12 @@ Result<void> StateStore::save_resume(const std::string& id, const ResumeData& re
   return write_file_durably(dir_ + "/" + id + ".resume", encode_resume(resume));
 }
 
+Result<void> StateStore::save_magnet(const std::string& id, std::string_view magnet_uri) const {
+  return write_file_durably(dir_ + "/" + id + ".magnet", magnet_uri);
+}
+
 Result<void> StateStore::remove(const std::string& id) const {
-  for (const char* ext : {".torrent", ".resume"}) {
+  for (const char* ext : {".torrent", ".resume", ".magnet"}) {
     const std::string path = dir_ + "/" + id + ext;
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) return io_error("cannot remove", path, errno);
   }
@@ -100,8 +105,10 @@ Result<void> StateStore::remove(const std::string& id) const {
 std::vector<StoredTorrent> StateStore::load_all(std::vector<std::string>& problems) const {
   std::vector<StoredTorrent> out;
   std::error_code ec;
+  std::vector<std::string> magnets;  // ids with a .magnet file
   for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
     const std::string name = entry.path().filename().string();
+    if (name.size() == 47 && name.substr(40) == ".magnet") magnets.push_back(name.substr(0, 40));
     if (name.size() != 48 || name.substr(40) != ".torrent") continue;
     StoredTorrent t;
     t.id = name.substr(0, 40);
@@ -111,6 +118,23 @@ std::vector<StoredTorrent> StateStore::load_all(std::vector<std::string>& proble
       continue;
     }
     t.torrent_bytes = std::move(*bytes);
+    out.push_back(std::move(t));
+  }
+  for (const std::string& id : magnets) {
+    auto uri = read_whole(dir_ + "/" + id + ".magnet", 64u << 10);
+    if (!uri) {
+      problems.push_back(uri.error().message);
+      continue;
+    }
+    auto it = std::find_if(out.begin(), out.end(), [&](const StoredTorrent& st) { return st.id == id; });
+    if (it == out.end()) {
+      out.emplace_back();
+      it = out.end() - 1;
+      it->id = id;
+    }
+    it->magnet_uri = std::move(*uri);
+  }
+  for (StoredTorrent& t : out) {
     const std::string resume_path = dir_ + "/" + t.id + ".resume";
     if (auto settings = read_whole(resume_path, 64u << 20)) {
       if (auto resume = decode_resume(*settings)) {
@@ -121,7 +145,6 @@ std::vector<StoredTorrent> StateStore::load_all(std::vector<std::string>& proble
     } else {
       problems.push_back(settings.error().message + "; the torrent's data will be re-checked");
     }
-    out.push_back(std::move(t));
   }
   return out;
 }

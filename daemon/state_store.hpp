@@ -16,8 +16,12 @@ namespace btd::daemon {
 
 struct StoredTorrent {
   std::string id;                     // 40 hex chars
-  std::string torrent_bytes;          // the .torrent as added
+  std::string torrent_bytes;          // the .torrent as added; empty for a magnet still fetching
   std::optional<ResumeData> resume;   // absent when missing or unreadable (problem reported)
+  // <infohash>.magnet: the magnet link a torrent was added with. Alone, the torrent was still
+  // fetching its metadata; next to a .torrent (its fetched metadata), it keeps what the link
+  // said beyond it (BEP 53 "so").
+  std::optional<std::string> magnet_uri;
 };
 
 class StateStore {
@@ -26,6 +30,7 @@ class StateStore {
 
   Result<void> save_torrent(const std::string& id, std::string_view torrent_bytes) const;
   Result<void> save_resume(const std::string& id, const ResumeData& resume) const;
+  Result<void> save_magnet(const std::string& id, std::string_view magnet_uri) const;
   Result<void> remove(const std::string& id) const;
   // Every torrent in the state dir; unreadable entries are reported in `problems`, not fatal.
   std::vector<StoredTorrent> load_all(std::vector<std::string>& problems) const;

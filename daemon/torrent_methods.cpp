@@ -51,10 +51,14 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
       const int sources = int{metainfo.has_value()} + int{magnet.has_value()} + int{path.has_value()};
       if (sources != 1)
         return RpcError(rpc::code::invalid_params, "invalid params: give exactly one of \"metainfo\", \"magnet\", \"path\"");
-      if (magnet)
-        return RpcError(rpc::code::invalid_metainfo, "magnet links need metadata from peers (BEP 9), not supported yet");
       if (dir && !dir->empty() && (*dir)[0] != '/')
         return RpcError(rpc::code::invalid_params, "invalid params: \"download_dir\" must be an absolute path");
+      if (magnet) {
+        // Answered at once (state fetching_metadata) once the link is durable in the state dir.
+        s.add_new_magnet(*magnet, dir.value_or(""), paused, peers.value_or(std::vector<std::string>{}), unix_now(),
+                         respond);
+        return std::nullopt;
+      }
       std::string bytes;
       if (metainfo) {
         auto decoded = from_base64(*metainfo);
@@ -106,6 +110,9 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
       BTD_TRY(length, p::optional_uint(params, "length", 0xffffffffull));
       BTD_TRY(t, s.resolve(id));
       const Metainfo& m = *t->meta;
+      if (t->fetch)
+        return RpcError(rpc::code::piece_out_of_range, "torrent " + t->id.substr(0, 8) +
+                                                           " is still fetching its metadata (magnet link): its pieces are not known yet");
       if (index >= m.piece_count)
         return RpcError(rpc::code::piece_out_of_range, "piece index " + std::to_string(index) + " is out of range: the torrent has " +
                                                            std::to_string(m.piece_count) + " pieces");
@@ -170,11 +177,7 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
       if (!ep) return RpcError(rpc::code::invalid_params, "invalid params: peer \"" + peer + "\" is not host:port");
       endpoints.push_back(*ep);
     }
-    Session::remember_peers(t->named_peers, endpoints);
-    if (t->engine) {
-      t->engine->add_peer_candidates(endpoints, s.now(), true);
-      s.drain(*t);
-    }
+    s.add_peers(*t, endpoints, PeerSource::user);
     return Json{{"id", t->id}, {"added", endpoints.size()}};
   });
 
@@ -183,6 +186,10 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
     BTD_TRY(id, p::require_string(params, "id"));
     BTD_TRY(t, s.resolve(id));
     Json peers = Json::array();
+    if (t->fetch)  // fetching metadata: nothing is transferred but the info dict
+      for (const MetadataFetchPeerInfo& info : t->fetch->peers())
+        peers.push_back({{"address", info.address}, {"client", info.client}, {"progress", 0.0},
+                         {"download_rate", 0}, {"upload_rate", 0}, {"flags", ""}});
     if (t->engine)
       for (const PeerInfo& info : t->engine->peers(s.now()))
         peers.push_back({{"address", info.address}, {"client", info.client}, {"progress", info.progress},
