@@ -536,6 +536,13 @@ void Session::serve_waiter(TorrentEntry& t, const std::shared_ptr<PieceWaiter>& 
   });
 }
 
+void Session::fail_waiter(TorrentEntry& t, const std::shared_ptr<PieceWaiter>& w, rpc::RpcError error) {
+  w->done = true;
+  close_waiter_timer(*w);
+  t.waiters.erase(std::remove(t.waiters.begin(), t.waiters.end(), w), t.waiters.end());
+  w->respond.error(std::move(error));
+}
+
 void Session::wait_for_piece(TorrentEntry& t, std::shared_ptr<PieceWaiter> w, std::uint64_t timeout_ms) {
   t.waiters.push_back(w);
   if (t.engine && t.engine->is_have(w->piece)) {
@@ -556,12 +563,17 @@ void Session::wait_for_piece(TorrentEntry& t, std::shared_ptr<PieceWaiter> w, st
         if (TorrentEntry* te = d->session->find(d->id))
           te->waiters.erase(std::remove(te->waiters.begin(), te->waiters.end(), waiter), te->waiters.end());
         // The piece keeps its priority: a later call will find it sooner.
+        if (waiter->unresolved) {
+          waiter->respond.error(rpc::code::timeout, "timed out after " + std::to_string(d->timeout_ms) +
+                                                        " ms: the magnet link's metadata is still being fetched");
+          return;
+        }
         waiter->respond.error(rpc::code::timeout, "timed out after " + std::to_string(d->timeout_ms) +
                                                       " ms waiting for piece " + std::to_string(waiter->piece.get()) +
                                                       "; it stays first in line");
       },
       timeout_ms, 0);
-  if (t.engine) {
+  if (t.engine && !w->unresolved) {
     (void)t.engine->fetch_now(w->piece, now());
     drain(t);
   }

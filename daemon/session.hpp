@@ -21,6 +21,7 @@
 #include "daemon/daemon_options.hpp"
 #include "daemon/disk/disk_io.hpp"
 #include "daemon/event_hub.hpp"
+#include "daemon/piece_request.hpp"
 #include "daemon/session_methods.hpp"
 #include "daemon/state_store.hpp"
 #include "daemon/state_writer.hpp"
@@ -53,6 +54,9 @@ struct PieceWaiter {
   PieceIndex piece;
   std::uint32_t offset = 0;
   std::uint32_t length = 0;
+  // Set while the torrent is a magnet fetching its metadata: the request as given, checked
+  // (and piece, offset, length set) when the metadata comes.
+  std::optional<PieceRequest> unresolved;
   rpc::Responder respond;
   uv_timer_t* timer = nullptr;
   bool done = false;
@@ -166,6 +170,8 @@ class Session {
   // A piece read for seeding no longer matches its hash: forget it (re-check just that piece).
   void recheck_piece(TorrentEntry& t, PieceIndex piece);
   void wait_for_piece(TorrentEntry& t, std::shared_ptr<PieceWaiter> waiter, std::uint64_t timeout_ms);
+  // Answers a waiter with an error and forgets it (its timer included).
+  void fail_waiter(TorrentEntry& t, const std::shared_ptr<PieceWaiter>& waiter, rpc::RpcError error);
   void serve_waiter(TorrentEntry& t, const std::shared_ptr<PieceWaiter>& waiter);
   void close_peers(TorrentEntry& t, const std::string& reason);
 

@@ -147,20 +147,36 @@ void Session::on_metadata_fetched(TorrentEntry& t) {
   remember_peers(t.tracker_peers, t.fetch->known_peers());
   close_peers(t, "metadata complete; reconnecting to download");
   t.fetch.reset();
-  if (!made) {
-    // It hashed to the info-hash, so the link itself names a torrent btd cannot take.
-    t.error = "the metadata fetched for this magnet link is not a usable torrent: " + made.error().message;
+  auto fail = [&](std::string message) {
+    t.error = std::move(message);
     log_error(t.id.substr(0, 8) + ": " + *t.error);
     events_.emit("torrent.error", {{"id", t.id}, {"message", *t.error}});
+    for (auto& w : std::vector<std::shared_ptr<PieceWaiter>>(t.waiters))
+      if (!w->done) fail_waiter(t, w, rpc::RpcError(rpc::code::invalid_metainfo, *t.error));
+  };
+  if (!made) {
+    // It hashed to the info-hash, so the link itself names a torrent btd cannot take.
+    fail("the metadata fetched for this magnet link is not a usable torrent: " + made.error().message);
     return;
   }
   t.meta = std::make_shared<const Metainfo>(std::move(made->meta));
   t.torrent_bytes = std::move(made->torrent_bytes);
   if (auto opened = open_disk(t); !opened) {
-    t.error = opened.error().message;
-    log_error(t.id.substr(0, 8) + ": " + *t.error);
-    events_.emit("torrent.error", {{"id", t.id}, {"message", *t.error}});
+    fail(opened.error().message);
     return;
+  }
+  // get-piece calls made while fetching: checked now, fetched once the engine starts.
+  for (auto& w : std::vector<std::shared_ptr<PieceWaiter>>(t.waiters)) {
+    if (w->done || !w->unresolved) continue;
+    auto span = resolve_piece_request(*t.meta, *w->unresolved);
+    if (!span) {
+      fail_waiter(t, w, span.error());
+      continue;
+    }
+    w->piece = span->piece;
+    w->offset = span->offset;
+    w->length = span->length;
+    w->unresolved.reset();
   }
   log_notice(t.id.substr(0, 8) + ": metadata received: \"" + t.meta->name + "\", " +
              std::to_string(t.meta->files.size()) + " files, " + std::to_string(t.meta->total_size) + " bytes" +

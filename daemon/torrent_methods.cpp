@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/util/base64.hpp"
+#include "daemon/piece_request.hpp"
 #include "daemon/session.hpp"
 #include "daemon/tracker/torrent_announcer.hpp"
 #include "rpc/error_codes.hpp"
@@ -109,26 +110,18 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
       BTD_TRY(offset, p::optional_uint(params, "offset", 0xffffffffull));
       BTD_TRY(length, p::optional_uint(params, "length", 0xffffffffull));
       BTD_TRY(t, s.resolve(id));
-      const Metainfo& m = *t->meta;
-      if (t->fetch)
-        return RpcError(rpc::code::piece_out_of_range, "torrent " + t->id.substr(0, 8) +
-                                                           " is still fetching its metadata (magnet link): its pieces are not known yet");
-      if (index >= m.piece_count)
-        return RpcError(rpc::code::piece_out_of_range, "piece index " + std::to_string(index) + " is out of range: the torrent has " +
-                                                           std::to_string(m.piece_count) + " pieces");
-      const PieceIndex piece{static_cast<std::uint32_t>(index)};
-      const auto piece_size = static_cast<std::uint64_t>(m.piece_size(piece));
-      const std::uint64_t off = offset.value_or(0);
-      const std::uint64_t len = length.value_or(piece_size - std::min(off, piece_size));
-      if (off > piece_size || len > piece_size - off)
-        return RpcError(rpc::code::invalid_params, "invalid params: offset " + std::to_string(off) + " and length " +
-                                                       std::to_string(len) + " do not fit in the piece of " +
-                                                       std::to_string(piece_size) + " bytes");
+      const PieceRequest request{index, offset, length};
       auto w = std::make_shared<PieceWaiter>();
-      w->piece = piece;
-      w->offset = static_cast<std::uint32_t>(off);
-      w->length = static_cast<std::uint32_t>(len);
       w->respond = respond;
+      if (t->fetch) {
+        // A magnet still fetching its metadata: checked (and fetched) once the metadata is in.
+        w->unresolved = request;
+      } else {
+        BTD_TRY(span, resolve_piece_request(*t->meta, request));
+        w->piece = span.piece;
+        w->offset = span.offset;
+        w->length = span.length;
+      }
       s.wait_for_piece(*t, w, timeout.value_or(60000));
       return std::nullopt;
     };

@@ -4,6 +4,8 @@ tracker (`tr`, a real opentracker) or its `x.pe` addresses; the seeder is libtor
 restart while fetching resumes from the stored link, a restart after the fetch needs no peer at
 all, and scripted hostile peers (a 2 GiB metadata_size, pieces out of range) are dropped while a
 good peer still serves. Everything on 127.0.0.1; every process is killed by PID."""
+import base64
+import hashlib
 import os
 import socket
 import struct
@@ -14,7 +16,7 @@ import urllib.parse
 
 import libtorrent as lt
 
-from harness import (Daemon, TempDirTest, bencode, free_port, lt_session, pattern_bytes, rpc,
+from harness import (Daemon, TempDirTest, bencode, free_port, lt_session, pattern_bytes, rpc, rpc_reply,
                      sha256_file, start_opentracker, wait_for, write_file)
 
 PIECE = 32 * 1024
@@ -174,9 +176,28 @@ class MagnetTest(TempDirTest):
         st = self.status(d, info_hash)
         self.check_fetching(st, info_hash, "waiting")
         self.assertEqual(st["download_dir"], dl)
+        # get-piece works on a magnet added a moment ago: checked and answered once the metadata is in.
+        replies = {}
+
+        def get_piece(key, index):
+            replies[key] = rpc_reply(d.socket, "torrent.get_piece", {"id": info_hash, "index": index,
+                                                                      "timeout_ms": 30000}, timeout=40)
+        waiting = [threading.Thread(target=get_piece, args=("ok", 3)),
+                   threading.Thread(target=get_piece, args=("out of range", 100000))]
+        for t in waiting:
+            t.start()
+        time.sleep(0.3)
         _, _, seed_port = self.seeder(torrent, root)
         rpc(d.socket, "torrent.add_peers", {"id": info_hash, "peers": [f"127.0.0.1:{seed_port}"]})
         self.wait_state(d, info_hash, ("downloading", "seeding", "checking"), 30, "btd to fetch the metadata")
+        for t in waiting:
+            t.join(40)
+        ti = lt.torrent_info(torrent)
+        self.assertIn("result", replies["ok"], replies["ok"])
+        self.assertEqual(replies["ok"]["result"]["sha1"], ti.hash_for_piece(3).hex())
+        self.assertEqual(hashlib.sha1(base64.b64decode(replies["ok"]["result"]["data"])).hexdigest(),
+                         ti.hash_for_piece(3).hex())
+        self.assertEqual(replies["out of range"]["error"]["code"], 5, replies["out of range"])
         wait_for(lambda: os.path.exists(os.path.join(torrents, info_hash + ".torrent")), 10,
                  "the fetched metadata to be stored")
         self.assertEqual(d.stop(), 0)
