@@ -264,13 +264,19 @@ void MetadataFetch::ensure_assembler() {
   std::map<std::uint64_t, std::size_t> votes;
   for (const auto& [k, p] : peers_)
     if (p.ut_metadata_id != 0 && p.metadata_size != 0) ++votes[p.metadata_size];
-  // No peer left offers the size being fetched (it came from a peer since dropped, say): it
-  // can never complete, so it starts over with a size someone still offers.
-  if (assembler_ && votes.count(assembler_->size()) == 0) assembler_.reset();
-  if (assembler_) return;
   std::optional<std::uint64_t> best;
   for (const auto& [size, count] : votes)
     if (!best || count > votes[*best]) best = size;
+  // The size being fetched is given up when no peer offers it any more (it came from a peer
+  // since dropped: it could never complete), or when more peers agree on another one (the first
+  // peer to speak may be a liar answering just fast enough to dodge the time-outs).
+  if (assembler_) {
+    const auto it = votes.find(assembler_->size());
+    const std::size_t backing = it == votes.end() ? 0 : it->second;
+    if (backing > 0 && (!best || votes[*best] <= backing)) return;
+    assembler_.reset();
+    for (auto& [k, p] : peers_) p.requests.clear();
+  }
   if (!best) return;
   auto a = MetadataAssembler::create(info_hash_, *best);
   if (a) assembler_.emplace(std::move(*a));

@@ -289,18 +289,15 @@ TEST_CASE("metadata that fails the info-hash drops its sender and the fetch star
   CHECK(f.fetch.take_metadata() == f.info);
 }
 
-TEST_CASE("a size announced by one liar is given up for the one honest peers agree on") {
+TEST_CASE("a size announced first by a liar is fetched until it fails the info-hash, then the other") {
   Fixture f;
   const std::string fake(f.info.size() + 5000, 'L');
   REQUIRE(f.connect(1).ok());
   f.handshake(1, fake.size());  // first, so its size is fetched first
   REQUIRE(f.connect(2).ok());
-  REQUIRE(f.connect(3).ok());
-  f.handshake(2, f.info.size());
-  f.handshake(3, f.info.size());
+  f.handshake(2, f.info.size());  // one against one: the size being fetched stays
   CHECK(f.fetch.metadata_size() == fake.size());
-  CHECK(f.remotes[2].requested.empty());  // peers of another size are not asked
-  CHECK(f.remotes[3].requested.empty());
+  CHECK(f.remotes[2].requested.empty());  // a peer of another size is not asked
   // The liar answers with metadata of its size, which cannot hash right.
   while (!f.remotes[1].requested.empty() && f.closed.empty()) {
     std::vector<std::uint32_t> asked;
@@ -309,6 +306,29 @@ TEST_CASE("a size announced by one liar is given up for the one honest peers agr
   }
   REQUIRE(f.closed.count(1) == 1);
   CHECK(f.fetch.metadata_size() == f.info.size());
+  f.answer_all();
+  REQUIRE(f.fetch.done());
+  CHECK(f.fetch.take_metadata() == f.info);
+}
+
+TEST_CASE("a size more peers agree on replaces the one a single peer announced first") {
+  Fixture f;
+  const std::string fake(f.info.size() + 5000, 'L');
+  REQUIRE(f.connect(1).ok());
+  f.handshake(1, fake.size());
+  REQUIRE(f.remotes[1].requested.size() == 2);
+  REQUIRE(f.connect(2).ok());
+  REQUIRE(f.connect(3).ok());
+  f.handshake(2, f.info.size());
+  CHECK(f.fetch.metadata_size() == fake.size());
+  f.handshake(3, f.info.size());  // two against one
+  CHECK(f.fetch.metadata_size() == f.info.size());
+  CHECK_FALSE(f.remotes[2].requested.empty());
+  CHECK_FALSE(f.remotes[3].requested.empty());
+  // The liar's answers are now for a size nobody fetches: it is dropped.
+  f.data(1, f.remotes[1].requested[0], fake);
+  REQUIRE(f.closed.count(1) == 1);
+  CHECK(f.closed[1].find("total_size") != std::string::npos);
   f.answer_all();
   REQUIRE(f.fetch.done());
   CHECK(f.fetch.take_metadata() == f.info);
