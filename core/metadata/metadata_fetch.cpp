@@ -222,12 +222,14 @@ Result<void> MetadataFetch::on_ut_metadata(PeerKey key, Peer& p, std::string_vie
     case wire::UtMetadataType::data:
       break;
   }
-  if (!assembler_ || done_) return {};  // nothing asked for: ignored
-  if (m->total_size != assembler_->size()) {
+  // A peer contradicting its own handshake is broken or lying; one answering for the size it
+  // announced, when another size is being fetched now, is only late.
+  if (m->total_size != p.metadata_size) {
     return Error(Errc::protocol_error, "peer sent metadata piece " + std::to_string(m->piece) + " with total_size " +
-                                           std::to_string(m->total_size) + ", but the metadata fetched is " +
-                                           std::to_string(assembler_->size()) + " bytes");
+                                           std::to_string(m->total_size) + ", but announced metadata_size " +
+                                           std::to_string(p.metadata_size));
   }
+  if (!assembler_ || done_ || m->total_size != assembler_->size()) return {};  // nothing asked for: ignored
   p.requests.erase(m->piece);
   auto outcome = assembler_->on_data(key, m->piece, m->data);  // range and length checked here
   if (!outcome) return outcome.error();

@@ -9,8 +9,8 @@
 // the daemon starts a Torrent engine and dials the same peers again (known_peers()).
 //
 // Everything a peer says is hostile input: a metadata_size above 30 MiB, a piece out of range
-// or of the wrong length, a total_size that differs from the one we fetch all drop the peer
-// before anything is allocated for it.
+// or of the wrong length, a total_size other than the metadata_size it announced all drop the
+// peer before anything is allocated for it.
 #include <chrono>
 #include <cstdint>
 #include <map>
