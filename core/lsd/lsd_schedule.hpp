@@ -1,0 +1,30 @@
+#pragma once
+// When each torrent is announced on the LAN (BEP 14): at once when it becomes active, then every
+// 5 minutes, and never more than one datagram per call (the daemon calls once a second), so a
+// thousand torrents cost one small multicast a second, not a burst.
+#include <chrono>
+#include <map>
+#include <vector>
+
+#include "core/util/sha1.hpp"
+
+namespace btd::lsd {
+
+class AnnounceSchedule {
+ public:
+  using TimePoint = std::chrono::steady_clock::time_point;
+  static constexpr std::chrono::minutes kInterval{5};
+
+  // `active`: the torrents that may be announced now (running, not private). Returns up to `max`
+  // of them that are due (never announced, or kInterval ago), longest waiting first, and marks
+  // them announced at `now`. Torrents no longer active are forgotten: back, they are due at once.
+  std::vector<InfoHash> due(const std::vector<InfoHash>& active, TimePoint now, std::size_t max);
+
+  // Everything is due again (LSD was turned back on, the interface changed).
+  void reset() { last_.clear(); }
+
+ private:
+  std::map<InfoHash, TimePoint> last_;  // when each active torrent was last announced
+};
+
+}  // namespace btd::lsd
