@@ -7,6 +7,7 @@
 #include "core/util/overloaded.hpp"
 #include "core/wire/peer_id.hpp"
 #include "core/wire/ut_metadata.hpp"
+#include "core/wire/ut_pex.hpp"
 
 namespace btd {
 const char* torrent_state_name(TorrentState s) {
@@ -151,6 +152,7 @@ void Torrent::tick(TimePoint now) {
   if (choker_.due(now) || choke_soon_) run_choker(now);
   for (auto& [k, p] : peers_) fill_requests(p, now);
   connect_more(now);
+  send_pex(now);
   flush_outbound();
 }
 
@@ -208,6 +210,7 @@ Result<void> Torrent::on_peer_connected(PeerKey key, const tracker::PeerEndpoint
       ext.m.emplace(wire::kUtMetadataName, wire::kOurUtMetadataId);
       ext.metadata_size = meta_->info_bytes.size();
     }
+    if (uses_pex()) ext.m.emplace(wire::kUtPexName, wire::kOurUtPexId);
     p.conn.send_extension_handshake(ext, now);
   }
   if (!leftover.empty()) on_peer_data(key, leftover, now);
@@ -277,6 +280,7 @@ void Torrent::handle_event(TorrentPeer& p, PeerEvent& event, TimePoint now) {
           },
           [&](peer_event::Extended& e) {
             if (e.id == wire::kOurUtMetadataId && serves_metadata()) on_metadata_message(p, e.payload, now);
+            else if (e.id == wire::kOurUtPexId && uses_pex()) on_pex_message(p, e.payload, now);
           },
           [&](peer_event::DhtPort&) {},
       },
@@ -401,6 +405,63 @@ void Torrent::pump_metadata(TorrentPeer& p, TimePoint now) {
         std::string_view(info).substr(std::size_t{piece} * wire::kMetadataPieceSize,
                                       wire::metadata_piece_size(info.size(), piece));
     p.conn.send_extended(their_id, wire::encode_ut_metadata_data(piece, info.size(), data), now);
+  }
+}
+
+bool Torrent::uses_pex() const noexcept { return config_.pex && !meta_->is_private; }
+
+namespace {
+
+// How a connected peer is named to others: by the endpoint it listens on, which we know when we
+// dialled it, or when it told its port in the extension handshake. Others are left out.
+std::optional<wire::PexPeer> pex_entry(const TorrentPeer& p) {
+  wire::PexPeer out;
+  out.endpoint = p.endpoint;
+  if (p.incoming) {
+    const auto& ext = p.conn.peer_extensions();
+    if (!ext || !ext->p) return std::nullopt;
+    out.endpoint.port = *ext->p;
+  } else {
+    out.flags |= wire::kPexFlagReachable;
+  }
+  if (p.conn.peer_is_seed()) out.flags |= wire::kPexFlagSeed;
+  return out;
+}
+
+}  // namespace
+
+void Torrent::on_pex_message(TorrentPeer& p, std::string_view payload, TimePoint now) {
+  if (!p.pex.on_received(now)) {
+    remove_peer(p.conn.key(), "peer sent more than 3 ut_pex messages within a minute", now);
+    return;
+  }
+  auto m = wire::parse_ut_pex(payload);
+  if (!m) {
+    remove_peer(p.conn.key(), m.error().message, now);
+    return;
+  }
+  std::vector<tracker::PeerEndpoint> learned;
+  for (const wire::PexPeer& added : m->added) {
+    if (learned.size() >= config_.max_pex_candidates) break;
+    learned.push_back(added.endpoint);
+  }
+  candidates_.add(learned);
+  connect_more(now);
+}
+
+void Torrent::send_pex(TimePoint now) {
+  if (!uses_pex()) return;
+  std::vector<std::pair<PeerKey, wire::PexPeer>> named;
+  for (const auto& [k, p] : peers_)
+    if (auto e = pex_entry(p)) named.emplace_back(k, std::move(*e));
+  std::vector<wire::PexPeer> others;
+  for (auto& [k, p] : peers_) {
+    const std::uint8_t their_id = p.conn.peer_extensions() ? p.conn.peer_extensions()->id_of(wire::kUtPexName) : 0;
+    if (their_id == 0 || !p.pex.may_send(now)) continue;
+    others.clear();
+    for (const auto& [nk, entry] : named)
+      if (nk != k) others.push_back(entry);  // never a peer to itself
+    if (auto m = p.pex.next_message(others, now)) p.conn.send_extended(their_id, wire::encode_ut_pex(*m), now);
   }
 }
 

@@ -43,6 +43,10 @@ struct TorrentConfig {
   std::size_t max_unsent_bytes = std::size_t{4} << 20;
   // ut_metadata requests a peer may have waiting; more are rejected (BEP 9 reject).
   std::size_t max_metadata_requests = 4;
+  // Peer exchange (BEP 11, ut_pex) with peers that offer it; never on private torrents (BEP 27).
+  bool pex = true;
+  // New peers taken from one ut_pex message; the rest of a long list is ignored.
+  std::size_t max_pex_candidates = 50;
   std::string client_name = "btd/0.1.0";
   std::uint16_t listen_port = 0;
 };
@@ -136,6 +140,11 @@ class Torrent {
   bool serves_metadata() const noexcept;
   void on_metadata_message(TorrentPeer& peer, std::string_view payload, TimePoint now);
   void pump_metadata(TorrentPeer& peer, TimePoint now);
+  // BEP 11: whether we speak ut_pex on this torrent, a message from a peer under our ut_pex id,
+  // and the periodic messages to peers (from tick).
+  bool uses_pex() const noexcept;
+  void on_pex_message(TorrentPeer& peer, std::string_view payload, TimePoint now);
+  void send_pex(TimePoint now);
   void pump_uploads(TorrentPeer& peer);
   void compact_upload_queue(TorrentPeer& peer);
   void run_choker(TimePoint now);

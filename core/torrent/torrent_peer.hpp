@@ -8,6 +8,7 @@
 
 #include "core/peer/peer_connection.hpp"
 #include "core/picker/snub_timer.hpp"
+#include "core/torrent/peer_exchange.hpp"
 #include "core/tracker/peer_endpoint.hpp"
 #include "core/util/rate_meter.hpp"
 
@@ -40,6 +41,7 @@ struct TorrentPeer {
   // ut_metadata pieces the peer asked for, answered as its socket drains like blocks (bounded:
   // requests past the bound are rejected).
   std::deque<std::uint32_t> metadata_requests;
+  PeerExchange pex;  // ut_pex: what it was told, how often it talks
   // Bytes handed out in Send effects since its socket last drained.
   std::size_t unsent = 0;
   bool fast = false;
