@@ -27,4 +27,10 @@ std::vector<InfoHash> AnnounceSchedule::due(const std::vector<InfoHash>& active,
   return out;
 }
 
+void AnnounceSchedule::answer(const InfoHash& h, TimePoint now) {
+  auto it = last_.find(h);
+  // Not in the map: never announced, so already due.
+  if (it != last_.end() && now - it->second >= kAnswerGap) it->second = now - kInterval;
+}
+
 }  // namespace btd::lsd

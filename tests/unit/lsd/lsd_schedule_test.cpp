@@ -41,6 +41,23 @@ TEST_CASE("LSD schedule: at most `max` per call, new torrents first, then the lo
   CHECK(s.due(all, t0 + 302s, 4) == std::vector<InfoHash>{h(0), h(1), h(2), h(3)});
 }
 
+TEST_CASE("LSD schedule: another client's announce is answered, but not within 10 s of ours") {
+  AnnounceSchedule s;
+  CHECK(s.due({h(1), h(2)}, t0, 4).size() == 2);
+  s.answer(h(1), t0 + 5s);
+  CHECK(s.due({h(1), h(2)}, t0 + 6s, 4).empty());
+  s.answer(h(1), t0 + 10s);
+  s.answer(h(9), t0 + 10s);  // not ours: nothing happens
+  CHECK(s.due({h(1), h(2)}, t0 + 11s, 4) == std::vector<InfoHash>{h(1)});
+  // A flood of announces makes no more than one answer per 10 s.
+  for (int i = 0; i < 9; ++i) {
+    s.answer(h(1), t0 + 12s + std::chrono::seconds(i));
+    CHECK(s.due({h(1), h(2)}, t0 + 12s + std::chrono::seconds(i), 4).empty());
+  }
+  s.answer(h(1), t0 + 21s);
+  CHECK(s.due({h(1), h(2)}, t0 + 21s, 4) == std::vector<InfoHash>{h(1)});
+}
+
 TEST_CASE("LSD schedule: a torrent that stops being active is due at once when it comes back") {
   AnnounceSchedule s;
   CHECK(s.due({h(1)}, t0, 4).size() == 1);
