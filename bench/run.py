@@ -213,8 +213,9 @@ def start_btd(ctx, bench, name, extra=(), fresh=True):
     sock = ctx.path(name + ".sock")
     if fresh:  # a state dir left by an earlier run would resume that run's torrents
         shutil.rmtree(state, ignore_errors=True)
+    # --no-dht: the benchmark stays on loopback (the DHT would bootstrap from public routers).
     p = ctx.spawn([bench.btd, "--state-dir", state, "--socket", sock, "--listen-port", "0",
-                   "--log-level", "warning", *extra], log=ctx.path(name + ".log"))
+                   "--log-level", "warning", "--no-dht", *extra], log=ctx.path(name + ".log"))
     deadline = now() + 20
     while True:
         if p.poll() is not None:

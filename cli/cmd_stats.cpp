@@ -37,6 +37,17 @@ int run_stats(const GlobalOptions& global, const std::vector<std::string>& words
             << format_size(num("downloaded")) << " total)\n"
             << "Upload:       " << format_rate(static_cast<double>(num("upload_rate"))) << " ("
             << format_size(num("uploaded")) << " total)\n";
+  const nlohmann::json dht = r.contains("dht") && r["dht"].is_object() ? r["dht"] : nlohmann::json::object();
+  auto dnum = [&](const char* key) -> std::int64_t {
+    return dht.contains(key) && dht[key].is_number() ? dht[key].get<std::int64_t>() : 0;
+  };
+  if (dht.value("enabled", false)) {
+    std::cout << "DHT:          " << dnum("nodes") << " nodes (" << dnum("good_nodes") << " good), "
+              << dnum("lookups_done") << " lookups done, " << dnum("lookups_running") << " running, "
+              << dnum("peers_found") << " peers found, " << dnum("announces_received") << " announces received\n";
+  } else {
+    std::cout << "DHT:          off\n";
+  }
   return kExitOk;
 }
 

@@ -74,6 +74,7 @@ const std::set<std::string>& known_keys() {
       "listen_port",     "listen_address",  "log_level",
       "max_connections", "max_connections_per_torrent",
       "download_rate_limit", "upload_rate_limit",
+      "dht",             "dht_bootstrap_nodes",
   };
   return keys;
 }
@@ -144,6 +145,23 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& origin
   BTD_CONFIG_TRY(up, r.rate("upload_rate_limit"));
   c.download_rate_limit = down;
   c.upload_rate_limit = up;
+  if (doc.contains("dht")) {
+    if (!doc.at("dht").is_boolean()) return r.bad("dht", "true or false");
+    c.dht = doc.at("dht").get<bool>();
+  }
+  if (doc.contains("dht_bootstrap_nodes")) {
+    const Json& v = doc.at("dht_bootstrap_nodes");
+    const std::string expected = "a list of at most " + std::to_string(dht::kMaxBootstrapNodes) +
+                                 " \"host:port\" strings such as \"router.bittorrent.com:6881\"";
+    if (!v.is_array() || v.size() > dht::kMaxBootstrapNodes) return r.bad("dht_bootstrap_nodes", expected);
+    std::vector<std::string> nodes;
+    for (const Json& n : v) {
+      if (!n.is_string() || !dht::parse_host_port(n.get_ref<const std::string&>()))
+        return r.bad("dht_bootstrap_nodes", expected + " (" + n.dump() + " is not one)");
+      nodes.push_back(n.get<std::string>());
+    }
+    c.dht_bootstrap_nodes = std::move(nodes);
+  }
   return c;
 }
 

@@ -29,6 +29,8 @@ struct ConfigFile {
   std::optional<std::size_t> max_connections_per_torrent;
   std::optional<std::uint64_t> download_rate_limit;
   std::optional<std::uint64_t> upload_rate_limit;
+  std::optional<bool> dht;
+  std::optional<std::vector<std::string>> dht_bootstrap_nodes;
 };
 
 // `origin` (the path) starts every error message.

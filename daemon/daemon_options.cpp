@@ -8,7 +8,8 @@ namespace btd::daemon {
 
 const char* const kDaemonUsage =
     "usage: btd [--config FILE] [--state-dir D] [--download-dir D] [--socket PATH]\n"
-    "           [--listen-port N] [--log-level error|warning|notice|info|debug] [--foreground]\n"
+    "           [--listen-port N] [--log-level error|warning|notice|info|debug] [--no-dht]\n"
+    "           [--foreground]\n"
     "btd always runs in the foreground (systemd style); --foreground is accepted for clarity.\n"
     "Settings are read from --config FILE, else /etc/btd/btd.json if it exists; flags override it.\n"
     "SIGHUP re-reads the file and applies rate limits, connection limits and the log level.\n";
@@ -69,6 +70,8 @@ Result<DaemonFlags> parse_daemon_flags(const std::vector<std::string>& args) {
       f.show_help = true;
     } else if (name == "--version") {
       f.show_version = true;
+    } else if (name == "--no-dht") {
+      f.dht = false;  // overrides "dht" in the config file
     } else if (name == "--foreground") {
       // Always the case; kept so unit files and scripts can say it.
     } else if (name == "--config" || name == "--state-dir" || name == "--download-dir" ||
@@ -119,6 +122,8 @@ Result<DaemonOptions> resolve_daemon_options(const DaemonFlags& flags, const Con
   s.upload_rate_limit = file.upload_rate_limit.value_or(s.upload_rate_limit);
   s.max_connections = file.max_connections.value_or(s.max_connections);
   s.max_connections_per_torrent = file.max_connections_per_torrent.value_or(s.max_connections_per_torrent);
+  s.dht = flags.dht.value_or(file.dht.value_or(s.dht));
+  if (file.dht_bootstrap_nodes) s.dht_bootstrap_nodes = *file.dht_bootstrap_nodes;
   return o;
 }
 

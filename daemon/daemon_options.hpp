@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dht/bootstrap_node.hpp"
 #include "core/util/result.hpp"
 #include "rpc/socket_path.hpp"
 
@@ -22,6 +23,8 @@ struct SessionSettings {
   std::size_t max_connections = 500;  // every peer connection, any state
   std::size_t max_connections_per_torrent = 50;
   LogLevel log_level = LogLevel::info;
+  bool dht = true;  // the Mainline DHT (BEP 5); private torrents never use it
+  std::vector<std::string> dht_bootstrap_nodes = dht::default_bootstrap_nodes();  // "host:port"
   bool operator==(const SessionSettings&) const = default;
 };
 
@@ -33,6 +36,7 @@ struct DaemonFlags {
   std::optional<std::string> socket;
   std::optional<int> listen_port;
   std::optional<LogLevel> log_level;
+  std::optional<bool> dht;  // --no-dht
   bool show_help = false;
   bool show_version = false;
 };

@@ -6,6 +6,7 @@
 #include "core/util/base64.hpp"
 #include "core/util/overloaded.hpp"
 #include "core/util/hex.hpp"
+#include "daemon/dht/dht_service.hpp"
 #include "daemon/log.hpp"
 #include "daemon/net/peer_network.hpp"
 #include "daemon/net/peer_handshaker.hpp"
@@ -117,6 +118,7 @@ Result<void> Session::start() {
   http_ = std::make_unique<HttpClient>(loop_);
   udp_ = std::make_unique<UdpTrackerSocket>(loop_);
   if (auto r = udp_->open(); !r) log_warning("UDP trackers unavailable: " + r.error().message);
+  if (config_.settings.dht) start_dht();
 
   tick_timer_ = new uv_timer_t;
   uv_timer_init(loop_, tick_timer_);
@@ -143,6 +145,7 @@ Result<void> Session::start() {
 }
 
 void Session::stop(std::function<void()> done) {
+  stop_dht();  // its node table is queued for saving before the last resume data
   stopping_ = true;
   close_timer(tick_timer_);
   tick_timer_ = nullptr;
@@ -203,6 +206,7 @@ SessionStats Session::stats() {
     s.uploaded += static_cast<std::int64_t>(e->engine->uploaded());
     s.peers += static_cast<std::int64_t>(e->engine->peer_count());
   }
+  add_dht_stats(s);
   return s;
 }
 
@@ -505,6 +509,9 @@ void Session::drain(TorrentEntry& t) {
               [&](torrent_effect::Failed& e) {
                 log_error(id.substr(0, 8) + ": " + e.message);
                 events_.emit("torrent.error", {{"id", id}, {"message", e.message}});
+              },
+              [&](torrent_effect::DhtNode& e) {
+                if (dht_) dht_->add_node(e.node);
               },
           },
           effect);
@@ -845,6 +852,7 @@ void Session::tick() {
     t->engine->tick(n);
     drain(*t);
   }
+  dht_tick();
   save_due_resumes();
 }
 

@@ -38,6 +38,7 @@ namespace btd::daemon {
 class HttpClient;
 class UdpTrackerSocket;
 class TorrentAnnouncer;
+class DhtService;
 
 struct SessionConfig {
   std::string state_dir;
@@ -173,6 +174,13 @@ class Session {
   // Answers a waiter with an error and forgets it (its timer included).
   void fail_waiter(TorrentEntry& t, const std::shared_ptr<PieceWaiter>& waiter, rpc::RpcError error);
   void serve_waiter(TorrentEntry& t, const std::shared_ptr<PieceWaiter>& waiter);
+
+  // The DHT (session_dht.cpp): started and stopped with the "dht" setting; each tick hands it
+  // the torrents that may use it.
+  void start_dht();
+  void stop_dht();
+  void dht_tick();
+  void add_dht_stats(SessionStats& stats);
   void close_peers(TorrentEntry& t, const std::string& reason);
 
   // persistence
@@ -214,6 +222,7 @@ class Session {
   std::unique_ptr<net::PeerNetwork> network_;
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<UdpTrackerSocket> udp_;
+  std::unique_ptr<DhtService> dht_;
   // Announcers of removed torrents, kept until their "stopped" announces are done.
   std::vector<std::unique_ptr<TorrentAnnouncer>> stopping_announcers_;
   std::vector<std::unique_ptr<TorrentAnnouncer>> finished_announcers_;

@@ -19,6 +19,21 @@ void add_session_methods(rpc::Dispatcher& dispatcher, std::chrono::steady_clock:
         {"downloaded", s.downloaded},
         {"uploaded", s.uploaded},
         {"peers", s.peers},
+        {"dht", rpc::Json{
+                    {"enabled", s.dht.enabled},
+                    {"port", s.dht.enabled ? rpc::Json(s.dht.port) : rpc::Json()},
+                    {"nodes", s.dht.nodes},
+                    {"good_nodes", s.dht.good_nodes},
+                    {"buckets", s.dht.buckets},
+                    {"lookups_done", s.dht.lookups_done},
+                    {"lookups_running", s.dht.lookups_running},
+                    {"peers_found", s.dht.peers_found},
+                    {"announces_received", s.dht.announces_received},
+                    {"queries_received", s.dht.queries_received},
+                    {"queries_dropped", s.dht.queries_dropped},
+                    {"bad_packets", s.dht.bad_packets},
+                    {"stored_peers", s.dht.stored_peers},
+                }},
     };
   });
 }

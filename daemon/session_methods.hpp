@@ -18,6 +18,15 @@ struct SessionStats {
   std::int64_t downloaded = 0;
   std::int64_t uploaded = 0;
   std::int64_t peers = 0;
+  // The DHT (BEP 5): whether it runs, and its figures while it does.
+  struct Dht {
+    bool enabled = false;
+    std::int64_t port = 0;
+    std::int64_t nodes = 0, good_nodes = 0, buckets = 0;
+    std::int64_t lookups_done = 0, lookups_running = 0, peers_found = 0;
+    std::int64_t announces_received = 0, queries_received = 0, queries_dropped = 0, bad_packets = 0;
+    std::int64_t stored_peers = 0;
+  } dht;
   // Torrents by state, for systemd's STATUS= line.
   std::int64_t downloading = 0, seeding = 0, paused = 0, checking = 0, errored = 0;
 };

@@ -1,6 +1,7 @@
 // Settings changeable at run time: session.get, session.set and torrent.set (shared/RPC.md),
 // and how Session applies them to the network, the engines and the log.
 #include "core/util/token_bucket.hpp"
+#include "daemon/dht/dht_service.hpp"
 #include "daemon/log.hpp"
 #include "daemon/net/peer_network.hpp"
 #include "daemon/session.hpp"
@@ -41,6 +42,8 @@ Json settings_json(const SessionSettings& s) {
       {"max_connections", s.max_connections},
       {"max_connections_per_torrent", s.max_connections_per_torrent},
       {"log_level", log_level_name(s.log_level)},
+      {"dht", s.dht},
+      {"dht_bootstrap_nodes", s.dht_bootstrap_nodes},
   };
 }
 
@@ -72,10 +75,13 @@ SessionSettings changed_settings(const SessionSettings& current, const SessionSe
   if (before.max_connections_per_torrent != after.max_connections_per_torrent)
     out.max_connections_per_torrent = after.max_connections_per_torrent;
   if (before.log_level != after.log_level) out.log_level = after.log_level;
+  if (before.dht != after.dht) out.dht = after.dht;
+  if (before.dht_bootstrap_nodes != after.dht_bootstrap_nodes) out.dht_bootstrap_nodes = after.dht_bootstrap_nodes;
   return out;
 }
 
 void Session::apply_settings(const SessionSettings& s) {
+  const std::vector<std::string> dht_bootstrap_nodes_before = config_.settings.dht_bootstrap_nodes;
   config_.settings = s;
   config_.torrent.max_peers = s.max_connections_per_torrent;
   set_log_level(s.log_level);
@@ -84,6 +90,10 @@ void Session::apply_settings(const SessionSettings& s) {
     network_->set_rate_limits(s.download_rate_limit, s.upload_rate_limit);
   }
   for (auto& [id, t] : torrents_) apply_torrent_limits(*t);
+  const bool bootstrap_changed = dht_ && dht_bootstrap_nodes_before != s.dht_bootstrap_nodes;
+  if (s.dht) start_dht();
+  else stop_dht();
+  if (bootstrap_changed) dht_->set_bootstrap(s.dht_bootstrap_nodes);
 }
 
 void Session::apply_torrent_limits(TorrentEntry& t) {
@@ -102,7 +112,8 @@ struct SessionSettingsMethods {
 
     d.add_sync("session.set", [&s](const Json& params) -> RpcResult<Json> {
       if (auto bad = p::check_known(params, {"download_rate_limit", "upload_rate_limit", "max_connections",
-                                             "max_connections_per_torrent", "log_level"}))
+                                             "max_connections_per_torrent", "log_level", "dht",
+                                             "dht_bootstrap_nodes"}))
         return *bad;
       // Everything is checked before anything changes: a bad call changes nothing.
       BTD_TRY(down, p::optional_uint(params, "download_rate_limit", TokenBucket::kMaxRate));
@@ -110,7 +121,19 @@ struct SessionSettingsMethods {
       BTD_TRY(max_connections, optional_count(params, "max_connections", 1));
       BTD_TRY(per_torrent, optional_count(params, "max_connections_per_torrent", 1));
       BTD_TRY(level_name, p::optional_string(params, "log_level"));
+      BTD_TRY(dht_on, p::optional_bool(params, "dht", s.settings().dht));
+      BTD_TRY(bootstrap, p::optional_string_array(params, "dht_bootstrap_nodes"));
       SessionSettings next = s.settings();
+      if (bootstrap) {
+        const std::string expected = "a list of at most " + std::to_string(dht::kMaxBootstrapNodes) +
+                                     " \"host:port\" strings";
+        if (bootstrap->size() > dht::kMaxBootstrapNodes) return p::wrong_type("dht_bootstrap_nodes", expected);
+        for (const std::string& n : *bootstrap)
+          if (!dht::parse_host_port(n))
+            return p::wrong_type("dht_bootstrap_nodes", expected + " (\"" + n + "\" is not host:port)");
+        next.dht_bootstrap_nodes = *bootstrap;
+      }
+      next.dht = dht_on;
       if (level_name) {
         auto level = parse_log_level(*level_name);
         if (!level) return p::wrong_type("log_level", "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"");

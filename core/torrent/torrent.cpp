@@ -200,6 +200,7 @@ Result<void> Torrent::on_peer_connected(PeerKey key, const tracker::PeerEndpoint
   p.connected_at = now;
   p.client = wire::client_name_from_peer_id(theirs.peer_id.view());
   p.conn.send_bitfield(picker_.have(), now);
+  if (config_.dht_port != 0 && theirs.reserved.dht() && !meta_->is_private) p.conn.send_port(config_.dht_port, now);
   if (p.conn.extension_protocol()) {
     wire::ExtensionHandshake ext;
     ext.v = config_.client_name;
@@ -282,7 +283,10 @@ void Torrent::handle_event(TorrentPeer& p, PeerEvent& event, TimePoint now) {
             if (e.id == wire::kOurUtMetadataId && serves_metadata()) on_metadata_message(p, e.payload, now);
             else if (e.id == wire::kOurUtPexId && uses_pex()) on_pex_message(p, e.payload, now);
           },
-          [&](peer_event::DhtPort&) {},
+          [&](peer_event::DhtPort& e) {
+            if (config_.dht_port != 0 && e.port != 0 && !meta_->is_private)
+              emit<torrent_effect::DhtNode>(tracker::PeerEndpoint{p.endpoint.ip, e.port});
+          },
       },
       event);
 }

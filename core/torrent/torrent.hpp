@@ -49,6 +49,9 @@ struct TorrentConfig {
   std::size_t max_pex_candidates = 50;
   std::string client_name = "btd/0.1.0";
   std::uint16_t listen_port = 0;
+  // BEP 5: our DHT's UDP port, 0 while the DHT is off. Sent in a port message to peers that set
+  // the DHT bit; the port messages of peers become DhtNode effects. Never on private torrents.
+  std::uint16_t dht_port = 0;
 };
 
 enum class TorrentState { downloading, seeding, paused, error };
@@ -81,6 +84,7 @@ class Torrent {
   // only stops new ones until the count is below it.
   void set_max_peers(std::size_t max_peers) noexcept { config_.max_peers = max_peers; }
   std::size_t max_peers() const noexcept { return config_.max_peers; }
+  void set_dht_port(std::uint16_t port) noexcept { config_.dht_port = port; }
   // get-piece: fetch this piece before anything else, from every peer that has it, even when
   // paused. No-op if we have it.
   Result<void> fetch_now(PieceIndex piece, TimePoint now);

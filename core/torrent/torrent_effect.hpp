@@ -21,12 +21,14 @@ struct PieceVerified { PieceIndex piece; };               // for notifications a
 struct PieceFailed { PieceIndex piece; };
 struct Completed {};                                       // every piece verified
 struct Failed { std::string message; };                   // the torrent is in state error
+struct DhtNode { tracker::PeerEndpoint node; };           // a peer's DHT node (BEP 5 port message)
 
 }  // namespace torrent_effect
 
 using TorrentEffect = std::variant<torrent_effect::Send, torrent_effect::Close, torrent_effect::Connect,
                                    torrent_effect::VerifyAndWrite, torrent_effect::ReadBlock,
                                    torrent_effect::PieceVerified, torrent_effect::PieceFailed,
-                                   torrent_effect::Completed, torrent_effect::Failed>;
+                                   torrent_effect::Completed, torrent_effect::Failed,
+                                   torrent_effect::DhtNode>;
 
 }  // namespace btd

@@ -107,6 +107,8 @@ class PeerNetwork {
   // Connection limits can change at any time; connections already open are kept when a limit
   // is lowered, new ones wait until the count is below it.
   void set_connection_limits(std::size_t max_connections, std::size_t max_per_torrent);
+  // BEP 5: the DHT bit of our handshake's reserved bytes, for connections from now on.
+  void set_dht_bit(bool on) noexcept { options_.reserved.set_dht(on); }
   // Bytes per second, 0 = unlimited; a byte needs tokens from both the global and its torrent's
   // limit. Download limits stop reading sockets; upload limits hold back piece data only.
   void set_rate_limits(std::uint64_t download, std::uint64_t upload);

@@ -194,3 +194,33 @@ TEST_CASE("config files: a reload sees the edited file under the same flags") {
   CHECK(second->settings.download_rate_limit == 2000u);
   CHECK(second->settings.log_level == LogLevel::warning);  // the flag still wins
 }
+
+TEST_CASE("config file: dht and dht_bootstrap_nodes; --no-dht overrides the file") {
+  auto c = parse_config(R"({"dht": false, "dht_bootstrap_nodes": ["127.0.0.1:6881", "router.example:1"]})", "f");
+  REQUIRE(c.ok());
+  CHECK(c->dht == false);
+  CHECK(c->dht_bootstrap_nodes == std::vector<std::string>{"127.0.0.1:6881", "router.example:1"});
+  CHECK(mentions(error_of(R"({"dht": "yes"})"), "\"dht\" must be true or false"));
+  CHECK(mentions(error_of(R"({"dht_bootstrap_nodes": "a:1"})"), "\"dht_bootstrap_nodes\" must be a list"));
+  CHECK(mentions(error_of(R"({"dht_bootstrap_nodes": ["a:1", "nope"]})"), "\"nope\" is not one"));
+  CHECK(mentions(error_of(R"({"dht_bootstrap_nodes": ["a:0"]})"), "dht_bootstrap_nodes"));
+
+  const auto env = env_of({{"HOME", "/h"}});
+  // Defaults: on, with the three public routers.
+  auto defaults = resolve_daemon_options(DaemonFlags{}, ConfigFile{}, env);
+  REQUIRE(defaults.ok());
+  CHECK(defaults->settings.dht);
+  CHECK(defaults->settings.dht_bootstrap_nodes.size() == 3);
+  ConfigFile file;
+  file.dht = true;
+  file.dht_bootstrap_nodes = std::vector<std::string>{};
+  auto from_file = resolve_daemon_options(DaemonFlags{}, file, env);
+  REQUIRE(from_file.ok());
+  CHECK(from_file->settings.dht);
+  CHECK(from_file->settings.dht_bootstrap_nodes.empty());
+  auto flags = parse_daemon_flags({"--no-dht"});
+  REQUIRE(flags.ok());
+  auto flagged = resolve_daemon_options(*flags, file, env);
+  REQUIRE(flagged.ok());
+  CHECK_FALSE(flagged->settings.dht);
+}

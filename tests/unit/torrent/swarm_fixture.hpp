@@ -185,6 +185,7 @@ class Swarm {
   void execute(Node& n, torrent_effect::PieceFailed& e) { n.failed.push_back(e.piece); }
   void execute(Node& n, torrent_effect::Completed&) { n.completed = true; }
   void execute(Node&, torrent_effect::Failed&) {}
+  void execute(Node&, torrent_effect::DhtNode&) {}
 
   std::shared_ptr<const Metainfo> meta_;
   std::string payload_;
