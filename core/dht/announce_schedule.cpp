@@ -13,9 +13,10 @@ std::vector<InfoHash> AnnounceSchedule::due(const std::vector<ScheduledTorrent>&
     if (e.running) continue;
     bool is_due = !e.ever;
     if (!is_due) {
-      const auto wait = e.responded == 0           ? config_.retry
-                        : t.peers < config_.few_peers ? config_.few_peers_interval
-                                                      : config_.interval;
+      const auto wait = e.responded == 0             ? config_.retry
+                        : t.peers == 0                  ? config_.no_peers_interval
+                        : t.peers < config_.few_peers   ? config_.few_peers_interval
+                                                        : config_.interval;
       is_due = now - e.last >= wait;
     }
     if (!is_due) continue;

@@ -1,7 +1,8 @@
 #pragma once
 // When each torrent asks the DHT for peers (and announces itself): at once when it starts, then
-// every 15 minutes, every 5 while it has few peers, and again after 10 seconds when a lookup
-// reached no node at all (the table was still empty, say). One lookup per torrent at a time.
+// every 15 minutes, every 5 while it has few peers, every minute while it has none, and again
+// after 10 seconds when a lookup reached no node at all (the table was still empty, say). One
+// lookup per torrent at a time.
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -14,6 +15,7 @@ namespace btd::dht {
 struct AnnounceScheduleConfig {
   std::chrono::seconds interval{15 * 60};
   std::chrono::seconds few_peers_interval{5 * 60};
+  std::chrono::seconds no_peers_interval{60};
   std::chrono::seconds retry{10};
   std::size_t few_peers = 10;
 };

@@ -34,4 +34,9 @@ TEST_CASE("announce schedule: at once, then every 15 min, 5 with few peers, 10 s
   // hash 2 was left out: forgotten; when it comes back it is due at once.
   CHECK(s.size() == 1);
   CHECK(s.due({many, few}, at(17min)) == std::vector<InfoHash>{hash_of(2)});
+  // With no peers at all, every minute.
+  const ScheduledTorrent none{hash_of(2), 0};
+  s.done(hash_of(2), 8, at(18min));
+  CHECK(s.due({none}, at(18min + 59s)).empty());
+  CHECK(s.due({none}, at(19min)) == std::vector<InfoHash>{hash_of(2)});
 }
