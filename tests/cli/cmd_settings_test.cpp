@@ -64,3 +64,24 @@ TEST_CASE("settings print for people") {
                                                {"upload_rate_limit", 0}, {"max_connections", nullptr}});
   CHECK(t == "ab\nDownload limit:  512 KiB/s\nUpload limit:    unlimited\nMax peers:       daemon default\n");
 }
+
+TEST_CASE("set --dht on|off is a daemon setting; settings show it") {
+  auto r = build_set_request({"--dht", "off"});
+  REQUIRE(std::holds_alternative<RpcRequest>(r));
+  CHECK(std::get<RpcRequest>(r).method == "session.set");
+  CHECK(std::get<RpcRequest>(r).params == nlohmann::json{{"dht", false}});
+  auto on = build_set_request({"--dht", "on"});
+  REQUIRE(std::holds_alternative<RpcRequest>(on));
+  CHECK(std::get<RpcRequest>(on).params == nlohmann::json{{"dht", true}});
+  auto bad = build_set_request({"--dht", "yes"});
+  REQUIRE(std::holds_alternative<std::string>(bad));
+  CHECK(std::get<std::string>(bad).find("not on or off") != std::string::npos);
+  auto per_torrent = build_set_request({"abcdef", "--dht", "off"});
+  REQUIRE(std::holds_alternative<std::string>(per_torrent));
+  CHECK(std::get<std::string>(per_torrent).find("daemon setting") != std::string::npos);
+
+  CHECK(format_settings({{"dht", true}, {"dht_bootstrap_nodes", {"a:1", "b:2"}}}).find(
+            "DHT:                    on (2 bootstrap nodes)\n") != std::string::npos);
+  CHECK(format_settings({{"dht", false}, {"dht_bootstrap_nodes", {"a:1"}}}).find("DHT:                    off\n") !=
+        std::string::npos);
+}

@@ -241,8 +241,10 @@ class DhtOffTest(TempDirTest):
         self.assertEqual(got["dht_bootstrap_nodes"], [])
         wait_for(lambda: d.ctl_json("stats")["dht"]["enabled"], 5, "the DHT to start")
         self.assertIsNotNone(ping_btd(d.port()))
-        rpc(d.socket, "session.set", {"dht": False})
+        self.assertIn("on (0 bootstrap nodes)", d.ctl("settings").stdout)
+        d.ctl("set", "--dht", "off")
         self.assertFalse(d.ctl_json("stats")["dht"]["enabled"])
+        self.assertRegex(d.ctl("settings").stdout, r"DHT: +off")
         self.assertIsNone(ping_btd(d.port(), timeout=0.5))
         from harness import rpc_reply
         bad = rpc_reply(d.socket, "session.set", {"dht_bootstrap_nodes": ["no port"]})
