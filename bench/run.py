@@ -213,9 +213,10 @@ def start_btd(ctx, bench, name, extra=(), fresh=True):
     sock = ctx.path(name + ".sock")
     if fresh:  # a state dir left by an earlier run would resume that run's torrents
         shutil.rmtree(state, ignore_errors=True)
-    # --no-dht: the benchmark stays on loopback (the DHT would bootstrap from public routers).
+    # --no-dht, --no-lsd: the benchmark stays on loopback (the DHT would bootstrap from public
+    # routers, LSD multicasts on the LAN).
     p = ctx.spawn([bench.btd, "--state-dir", state, "--socket", sock, "--listen-port", "0",
-                   "--log-level", "warning", "--no-dht", *extra], log=ctx.path(name + ".log"))
+                   "--log-level", "warning", "--no-dht", "--no-lsd", *extra], log=ctx.path(name + ".log"))
     deadline = now() + 20
     while True:
         if p.poll() is not None:

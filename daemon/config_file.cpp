@@ -75,6 +75,7 @@ const std::set<std::string>& known_keys() {
       "max_connections", "max_connections_per_torrent",
       "download_rate_limit", "upload_rate_limit",
       "dht",             "dht_bootstrap_nodes",
+      "lsd",             "lsd_interface",
   };
   return keys;
 }
@@ -161,6 +162,17 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& origin
       nodes.push_back(n.get<std::string>());
     }
     c.dht_bootstrap_nodes = std::move(nodes);
+  }
+  if (doc.contains("lsd")) {
+    if (!doc.at("lsd").is_boolean()) return r.bad("lsd", "true or false");
+    c.lsd = doc.at("lsd").get<bool>();
+  }
+  if (doc.contains("lsd_interface")) {
+    const Json& v = doc.at("lsd_interface");
+    std::optional<std::string> ip;
+    if (v.is_string()) ip = lsd_interface_address(v.get_ref<const std::string&>());
+    if (!ip) return r.bad("lsd_interface", kLsdInterfaceExpected);
+    c.lsd_interface = *ip;
   }
   return c;
 }

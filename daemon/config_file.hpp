@@ -31,6 +31,8 @@ struct ConfigFile {
   std::optional<std::uint64_t> upload_rate_limit;
   std::optional<bool> dht;
   std::optional<std::vector<std::string>> dht_bootstrap_nodes;
+  std::optional<bool> lsd;
+  std::optional<std::string> lsd_interface;  // "" or an IPv4 literal
 };
 
 // `origin` (the path) starts every error message.

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "core/tracker/peer_endpoint.hpp"
 #include "daemon/config_file.hpp"
 
 namespace btd::daemon {
@@ -9,7 +10,7 @@ namespace btd::daemon {
 const char* const kDaemonUsage =
     "usage: btd [--config FILE] [--state-dir D] [--download-dir D] [--socket PATH]\n"
     "           [--listen-port N] [--log-level error|warning|notice|info|debug] [--no-dht]\n"
-    "           [--foreground]\n"
+    "           [--no-lsd] [--foreground]\n"
     "btd always runs in the foreground (systemd style); --foreground is accepted for clarity.\n"
     "Settings are read from --config FILE, else /etc/btd/btd.json if it exists; flags override it.\n"
     "SIGHUP re-reads the file and applies rate limits, connection limits and the log level.\n";
@@ -21,6 +22,14 @@ std::optional<LogLevel> parse_log_level(const std::string& text) {
   if (text == "info") return LogLevel::info;
   if (text == "debug") return LogLevel::debug;
   return std::nullopt;
+}
+
+std::optional<std::string> lsd_interface_address(const std::string& text) {
+  if (text.empty()) return text;
+  auto ip = tracker::normalize_ip_literal(text);
+  // LSD is IPv4 only (239.192.152.143): an IPv6 address names no interface for it.
+  if (!ip || ip->find(':') != std::string::npos) return std::nullopt;
+  return ip;
 }
 
 const char* log_level_name(LogLevel level) {
@@ -72,6 +81,8 @@ Result<DaemonFlags> parse_daemon_flags(const std::vector<std::string>& args) {
       f.show_version = true;
     } else if (name == "--no-dht") {
       f.dht = false;  // overrides "dht" in the config file
+    } else if (name == "--no-lsd") {
+      f.lsd = false;  // overrides "lsd" in the config file
     } else if (name == "--foreground") {
       // Always the case; kept so unit files and scripts can say it.
     } else if (name == "--config" || name == "--state-dir" || name == "--download-dir" ||
@@ -124,6 +135,8 @@ Result<DaemonOptions> resolve_daemon_options(const DaemonFlags& flags, const Con
   s.max_connections_per_torrent = file.max_connections_per_torrent.value_or(s.max_connections_per_torrent);
   s.dht = flags.dht.value_or(file.dht.value_or(s.dht));
   if (file.dht_bootstrap_nodes) s.dht_bootstrap_nodes = *file.dht_bootstrap_nodes;
+  s.lsd = flags.lsd.value_or(file.lsd.value_or(s.lsd));
+  if (file.lsd_interface) s.lsd_interface = *file.lsd_interface;
   return o;
 }
 

@@ -25,6 +25,9 @@ struct SessionSettings {
   LogLevel log_level = LogLevel::info;
   bool dht = true;  // the Mainline DHT (BEP 5); private torrents never use it
   std::vector<std::string> dht_bootstrap_nodes = dht::default_bootstrap_nodes();  // "host:port"
+  bool lsd = true;  // local service discovery (BEP 14) multicast; private torrents never use it
+  // The local IPv4 address whose interface LSD joins and sends on; empty: the kernel's choice.
+  std::string lsd_interface;
   bool operator==(const SessionSettings&) const = default;
 };
 
@@ -37,6 +40,7 @@ struct DaemonFlags {
   std::optional<int> listen_port;
   std::optional<LogLevel> log_level;
   std::optional<bool> dht;  // --no-dht
+  std::optional<bool> lsd;  // --no-lsd
   bool show_help = false;
   bool show_version = false;
 };
@@ -58,6 +62,10 @@ struct ConfigFile;
 using rpc::EnvLookup;
 
 std::optional<LogLevel> parse_log_level(const std::string& text);
+// lsd_interface: "" (the default interface) or an IPv4 literal, canonical; nullopt otherwise.
+std::optional<std::string> lsd_interface_address(const std::string& text);
+inline constexpr const char* kLsdInterfaceExpected =
+    "a local IPv4 address such as \"192.168.1.10\", or \"\" for the default interface";
 const char* log_level_name(LogLevel level);
 
 // Parses flags only; the error message is for the user (exit code 2).

@@ -7,6 +7,7 @@
 #include "core/util/overloaded.hpp"
 #include "core/util/hex.hpp"
 #include "daemon/dht/dht_service.hpp"
+#include "daemon/lsd/lsd_service.hpp"
 #include "daemon/log.hpp"
 #include "daemon/net/peer_network.hpp"
 #include "daemon/net/peer_handshaker.hpp"
@@ -119,6 +120,7 @@ Result<void> Session::start() {
   udp_ = std::make_unique<UdpTrackerSocket>(loop_);
   if (auto r = udp_->open(); !r) log_warning("UDP trackers unavailable: " + r.error().message);
   if (config_.settings.dht) start_dht();
+  if (config_.settings.lsd) start_lsd();
 
   tick_timer_ = new uv_timer_t;
   uv_timer_init(loop_, tick_timer_);
@@ -146,6 +148,7 @@ Result<void> Session::start() {
 
 void Session::stop(std::function<void()> done) {
   stop_dht();  // its node table is queued for saving before the last resume data
+  stop_lsd();
   stopping_ = true;
   close_timer(tick_timer_);
   tick_timer_ = nullptr;
@@ -853,6 +856,7 @@ void Session::tick() {
     drain(*t);
   }
   dht_tick();
+  lsd_tick();
   save_due_resumes();
 }
 

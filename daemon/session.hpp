@@ -39,6 +39,7 @@ class HttpClient;
 class UdpTrackerSocket;
 class TorrentAnnouncer;
 class DhtService;
+class LsdService;
 
 struct SessionConfig {
   std::string state_dir;
@@ -181,6 +182,11 @@ class Session {
   void stop_dht();
   void dht_tick();
   void add_dht_stats(SessionStats& stats);
+  // Local service discovery (session_lsd.cpp): started and stopped with the "lsd" setting;
+  // each tick hands it the torrents that may be announced.
+  void start_lsd();
+  void stop_lsd();
+  void lsd_tick();
   void close_peers(TorrentEntry& t, const std::string& reason);
 
   // persistence
@@ -223,6 +229,7 @@ class Session {
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<UdpTrackerSocket> udp_;
   std::unique_ptr<DhtService> dht_;
+  std::unique_ptr<LsdService> lsd_;
   // Announcers of removed torrents, kept until their "stopped" announces are done.
   std::vector<std::unique_ptr<TorrentAnnouncer>> stopping_announcers_;
   std::vector<std::unique_ptr<TorrentAnnouncer>> finished_announcers_;

@@ -44,6 +44,8 @@ Json settings_json(const SessionSettings& s) {
       {"log_level", log_level_name(s.log_level)},
       {"dht", s.dht},
       {"dht_bootstrap_nodes", s.dht_bootstrap_nodes},
+      {"lsd", s.lsd},
+      {"lsd_interface", s.lsd_interface},
   };
 }
 
@@ -77,11 +79,14 @@ SessionSettings changed_settings(const SessionSettings& current, const SessionSe
   if (before.log_level != after.log_level) out.log_level = after.log_level;
   if (before.dht != after.dht) out.dht = after.dht;
   if (before.dht_bootstrap_nodes != after.dht_bootstrap_nodes) out.dht_bootstrap_nodes = after.dht_bootstrap_nodes;
+  if (before.lsd != after.lsd) out.lsd = after.lsd;
+  if (before.lsd_interface != after.lsd_interface) out.lsd_interface = after.lsd_interface;
   return out;
 }
 
 void Session::apply_settings(const SessionSettings& s) {
   const std::vector<std::string> dht_bootstrap_nodes_before = config_.settings.dht_bootstrap_nodes;
+  const std::string lsd_interface_before = config_.settings.lsd_interface;
   config_.settings = s;
   config_.torrent.max_peers = s.max_connections_per_torrent;
   set_log_level(s.log_level);
@@ -94,6 +99,8 @@ void Session::apply_settings(const SessionSettings& s) {
   if (s.dht) start_dht();
   else stop_dht();
   if (bootstrap_changed) dht_->set_bootstrap(s.dht_bootstrap_nodes);
+  if (!s.lsd || lsd_interface_before != s.lsd_interface) stop_lsd();  // a new interface: a new socket
+  if (s.lsd) start_lsd();
 }
 
 void Session::apply_torrent_limits(TorrentEntry& t) {
@@ -113,7 +120,7 @@ struct SessionSettingsMethods {
     d.add_sync("session.set", [&s](const Json& params) -> RpcResult<Json> {
       if (auto bad = p::check_known(params, {"download_rate_limit", "upload_rate_limit", "max_connections",
                                              "max_connections_per_torrent", "log_level", "dht",
-                                             "dht_bootstrap_nodes"}))
+                                             "dht_bootstrap_nodes", "lsd", "lsd_interface"}))
         return *bad;
       // Everything is checked before anything changes: a bad call changes nothing.
       BTD_TRY(down, p::optional_uint(params, "download_rate_limit", TokenBucket::kMaxRate));
@@ -123,6 +130,8 @@ struct SessionSettingsMethods {
       BTD_TRY(level_name, p::optional_string(params, "log_level"));
       BTD_TRY(dht_on, p::optional_bool(params, "dht", s.settings().dht));
       BTD_TRY(bootstrap, p::optional_string_array(params, "dht_bootstrap_nodes"));
+      BTD_TRY(lsd_on, p::optional_bool(params, "lsd", s.settings().lsd));
+      BTD_TRY(lsd_interface, p::optional_string(params, "lsd_interface"));
       SessionSettings next = s.settings();
       if (bootstrap) {
         const std::string expected = "a list of at most " + std::to_string(dht::kMaxBootstrapNodes) +
@@ -134,6 +143,12 @@ struct SessionSettingsMethods {
         next.dht_bootstrap_nodes = *bootstrap;
       }
       next.dht = dht_on;
+      next.lsd = lsd_on;
+      if (lsd_interface) {
+        auto ip = lsd_interface_address(*lsd_interface);
+        if (!ip) return p::wrong_type("lsd_interface", kLsdInterfaceExpected);
+        next.lsd_interface = *ip;
+      }
       if (level_name) {
         auto level = parse_log_level(*level_name);
         if (!level) return p::wrong_type("log_level", "one of \"error\", \"warning\", \"notice\", \"info\", \"debug\"");

@@ -16,7 +16,7 @@ class AnnounceSchedule {
   static constexpr std::chrono::minutes kInterval{5};
   // An announce heard from another client for one of our torrents is answered with ours, so a
   // client that came second need not wait 5 minutes (a seed does not dial the leechers it
-  // hears of); but not sooner than this after our last one, however many ask.
+  // hears of); not sooner than this after our last one, however many ask, but then for sure.
   static constexpr std::chrono::seconds kAnswerGap{10};
 
   // `active`: the torrents that may be announced now (running, not private). Returns up to `max`
@@ -24,14 +24,18 @@ class AnnounceSchedule {
   // them announced at `now`. Torrents no longer active are forgotten: back, they are due at once.
   std::vector<InfoHash> due(const std::vector<InfoHash>& active, TimePoint now, std::size_t max);
 
-  // Another client announced `h`: ours becomes due if the last one is kAnswerGap old.
+  // Another client announced `h`: ours becomes due now, or kAnswerGap after the last one.
   void answer(const InfoHash& h, TimePoint now);
 
   // Everything is due again (LSD was turned back on, the interface changed).
   void reset() { last_.clear(); }
 
  private:
-  std::map<InfoHash, TimePoint> last_;  // when each active torrent was last announced
+  struct Entry {
+    TimePoint sent;  // when it was last announced
+    TimePoint due;   // when it is announced next
+  };
+  std::map<InfoHash, Entry> last_;  // the active torrents announced so far
 };
 
 }  // namespace btd::lsd

@@ -224,3 +224,34 @@ TEST_CASE("config file: dht and dht_bootstrap_nodes; --no-dht overrides the file
   REQUIRE(flagged.ok());
   CHECK_FALSE(flagged->settings.dht);
 }
+
+TEST_CASE("config file: lsd and lsd_interface; --no-lsd overrides the file") {
+  auto c = parse_config(R"({"lsd": false, "lsd_interface": "192.168.001.010"})", "f");
+  REQUIRE_FALSE(c.ok());  // not an IP literal in canonical or plain form
+  c = parse_config(R"({"lsd": false, "lsd_interface": "192.168.1.10"})", "f");
+  REQUIRE(c.ok());
+  CHECK(c->lsd == false);
+  CHECK(c->lsd_interface == "192.168.1.10");
+  auto empty = parse_config(R"({"lsd_interface": ""})", "f");
+  REQUIRE(empty.ok());
+  CHECK(empty->lsd_interface == "");
+  CHECK(mentions(error_of(R"({"lsd": 1})"), "\"lsd\" must be true or false"));
+  CHECK(mentions(error_of(R"({"lsd_interface": "::1"})"), "\"lsd_interface\" must be a local IPv4 address"));
+  CHECK(mentions(error_of(R"({"lsd_interface": "eth0"})"), "lsd_interface"));
+  CHECK(mentions(error_of(R"({"lsd_interface": 5})"), "lsd_interface"));
+
+  const auto env = env_of({{"HOME", "/h"}});
+  auto defaults = resolve_daemon_options(DaemonFlags{}, ConfigFile{}, env);
+  REQUIRE(defaults.ok());
+  CHECK(defaults->settings.lsd);  // on for users
+  CHECK(defaults->settings.lsd_interface.empty());
+  ConfigFile file;
+  file.lsd = true;
+  file.lsd_interface = "10.1.2.3";
+  auto flags = parse_daemon_flags({"--no-lsd"});
+  REQUIRE(flags.ok());
+  auto flagged = resolve_daemon_options(*flags, file, env);
+  REQUIRE(flagged.ok());
+  CHECK_FALSE(flagged->settings.lsd);
+  CHECK(flagged->settings.lsd_interface == "10.1.2.3");
+}

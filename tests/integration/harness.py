@@ -108,13 +108,16 @@ def bencode(value, sort_keys=True):
 class Daemon:
     """A btd process with its own state dir and socket inside a test's temp dir."""
 
-    def __init__(self, test, name="btd", extra_args=(), dht=False):
+    def __init__(self, test, name="btd", extra_args=(), dht=False, lsd=False):
         self.test = test
         self.state = test.path(name + "-state")
         self.socket = test.path(name + ".sock")
         # DHT off unless the test asks for it: a btd with its default bootstrap routers would
         # reach public hosts. A test that wants it names its own bootstrap nodes in a config file.
         no_dht = [] if dht else ["--no-dht"]
+        # LSD off too unless asked: it multicasts on the LAN (test_lsd.py runs in a network
+        # namespace of its own).
+        no_dht += [] if lsd else ["--no-lsd"]
         self.args = [BTD, "--state-dir", self.state, "--socket", self.socket, "--log-level", "debug", "--listen-port", "0",
                      *no_dht, *extra_args]
         self.proc = None

@@ -194,7 +194,7 @@ class SocketActivationTest(TempDirTest):
         log = self.path("btd.log")
         # It listens, waits for the first connection, then execs btd with LISTEN_FDS=1.
         proc = self.spawn([tool, "-l", sock, BTD, "--state-dir", state, "--listen-port", "0",
-                           "--log-level", "debug", "--no-dht"], log=log)
+                           "--log-level", "debug", "--no-dht", "--no-lsd"], log=log)
         wait_for(lambda: os.path.exists(sock), 10, "systemd-socket-activate to listen")
         # No --socket given to btd: it must serve what it was handed, not bind its own.
         stats = json.loads(btctl("--socket", sock, "--json", "stats", timeout=20).stdout)

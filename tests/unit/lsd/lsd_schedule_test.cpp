@@ -41,21 +41,24 @@ TEST_CASE("LSD schedule: at most `max` per call, new torrents first, then the lo
   CHECK(s.due(all, t0 + 302s, 4) == std::vector<InfoHash>{h(0), h(1), h(2), h(3)});
 }
 
-TEST_CASE("LSD schedule: another client's announce is answered, but not within 10 s of ours") {
+TEST_CASE("LSD schedule: another client's announce is answered, 10 s after ours at the soonest") {
   AnnounceSchedule s;
   CHECK(s.due({h(1), h(2)}, t0, 4).size() == 2);
-  s.answer(h(1), t0 + 5s);
+  s.answer(h(1), t0 + 5s);  // too soon after ours: put off, not lost
+  s.answer(h(9), t0 + 5s);  // not ours: nothing happens
   CHECK(s.due({h(1), h(2)}, t0 + 6s, 4).empty());
-  s.answer(h(1), t0 + 10s);
-  s.answer(h(9), t0 + 10s);  // not ours: nothing happens
-  CHECK(s.due({h(1), h(2)}, t0 + 11s, 4) == std::vector<InfoHash>{h(1)});
+  CHECK(s.due({h(1), h(2)}, t0 + 9s, 4).empty());
+  CHECK(s.due({h(1), h(2)}, t0 + 10s, 4) == std::vector<InfoHash>{h(1)});
+  CHECK(s.due({h(1), h(2)}, t0 + 11s, 4).empty());
+  s.answer(h(1), t0 + 11s);
+  CHECK(s.due({h(1), h(2)}, t0 + 20s, 4) == std::vector<InfoHash>{h(1)});
   // A flood of announces makes no more than one answer per 10 s.
-  for (int i = 0; i < 9; ++i) {
-    s.answer(h(1), t0 + 12s + std::chrono::seconds(i));
-    CHECK(s.due({h(1), h(2)}, t0 + 12s + std::chrono::seconds(i), 4).empty());
+  int answers = 0;
+  for (int i = 21; i <= 60; ++i) {
+    s.answer(h(1), t0 + std::chrono::seconds(i));
+    answers += static_cast<int>(s.due({h(1), h(2)}, t0 + std::chrono::seconds(i), 4).size());
   }
-  s.answer(h(1), t0 + 21s);
-  CHECK(s.due({h(1), h(2)}, t0 + 21s, 4) == std::vector<InfoHash>{h(1)});
+  CHECK(answers == 4);  // at 30, 40, 50 and 60 s
 }
 
 TEST_CASE("LSD schedule: a torrent that stops being active is due at once when it comes back") {
