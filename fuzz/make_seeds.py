@@ -122,6 +122,19 @@ write("tracker_udp", "scrape", bytes([2 << 1]) + u32(2) + tid + u32(1) + u32(2) 
       u32(4) + u32(5) + u32(6))
 write("tracker_udp", "error", b"\x00" + u32(3) + tid + b"torrent\tnot found\x00junk")
 
+# ---- krpc: one DHT datagram (BEP 5) ---------------------------------------------------------
+nid = b"abcdefghij0123456789"
+write("krpc", "ping", benc({"t": "aa", "y": "q", "q": "ping", "a": {"id": nid}}))
+write("krpc", "find_node", benc({"t": "aa", "y": "q", "q": "find_node", "a": {"id": nid, "target": nid[::-1]}}))
+write("krpc", "get_peers", benc({"t": "aa", "y": "q", "q": "get_peers", "a": {"id": nid, "info_hash": nid[::-1]}}))
+write("krpc", "announce", benc({"t": "aa", "y": "q", "q": "announce_peer",
+                                "a": {"id": nid, "info_hash": nid[::-1], "port": 6881, "implied_port": 1,
+                                      "token": "12345678"}}))
+write("krpc", "reply", benc({"t": "aa", "y": "r", "ip": b"\x7f\x00\x00\x01\x1a\xe1",
+                             "r": {"id": nid, "token": "tok", "nodes": nid + b"\x0a\x00\x00\x01\x1a\xe1",
+                                   "values": [b"\x01\x02\x03\x04\x00\x50"]}}))
+write("krpc", "error", benc({"t": "aa", "y": "e", "e": [201, "A Generic Error Ocurred"]}))
+
 # ---- rpc --------------------------------------------------------------------------------
 write("rpc", "requests", b'{"jsonrpc":"2.0","id":1,"method":"echo","params":{"a":[1,2.5,null,"x"]}}\n'
       b'{"jsonrpc":"2.0","id":"s","method":"fail"}\r\n'

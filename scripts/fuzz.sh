@@ -25,6 +25,7 @@ ALL_TARGETS=(
   "peer_connection 4096 wire"
   "tracker_http 4096 bencode"
   "tracker_udp 1600 -"
+  "krpc 4200 bencode"
   "rpc 4096 json"
 )
 
