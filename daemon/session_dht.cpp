@@ -25,7 +25,7 @@ void Session::start_dht() {
     return;
   }
   dht_ = std::move(service);
-  config_.torrent.dht_port = network_->listen_port();
+  config_.torrent.dht_port = dht_->stats().port;  // what port messages tell peers
   network_->set_dht_bit(true);
   for (auto& [id, t] : torrents_)
     if (t->engine) t->engine->set_dht_port(config_.torrent.dht_port);

@@ -236,7 +236,19 @@ struct DhtService::Impl {
     udp->data = this;
     ++open_handles;
     int rc = uv_udp_bind(udp, reinterpret_cast<const sockaddr*>(&addr), 0);
-    if (rc == 0) rc = uv_udp_recv_start(udp, on_alloc, on_receive);
+    if (rc == UV_EADDRINUSE) {
+      // Someone else has UDP at our TCP port's number: any port still works, peers learn it from
+      // our port messages (only announces name the TCP port).
+      log_warning("DHT: UDP port " + std::to_string(config.port) + " is taken; using another one");
+      addr.sin_port = 0;
+      rc = uv_udp_bind(udp, reinterpret_cast<const sockaddr*>(&addr), 0);
+    }
+    if (rc == 0) {
+      sockaddr_in bound{};
+      int len = sizeof(bound);
+      if (uv_udp_getsockname(udp, reinterpret_cast<sockaddr*>(&bound), &len) == 0) config.port = ntohs(bound.sin_port);
+      rc = uv_udp_recv_start(udp, on_alloc, on_receive);
+    }
     if (rc != 0) {
       uv_close(reinterpret_cast<uv_handle_t*>(udp), on_closed);
       udp = nullptr;

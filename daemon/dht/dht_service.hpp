@@ -30,7 +30,7 @@ struct DhtServiceConfig {
 
 struct DhtServiceStats {
   bool running = false;
-  std::uint16_t port = 0;
+  std::uint16_t port = 0;  // UDP, as bound: the TCP port's number unless that was taken
   dht::DhtStats node;
 };
 
