@@ -12,7 +12,7 @@ constexpr std::size_t kRefreshesPerTick = 2;
 
 DhtNode::DhtNode(NodeId id, DhtConfig config, std::uint64_t seed, TimePoint now)
     : config_(config),
-      table_(id, config.routing),
+      table_(std::make_unique<RoutingTable>(id, config.routing)),
       tokens_(seed ^ 0x5bd1e995u, now),
       store_(config.store),
       limiter_(config.queries),
@@ -62,9 +62,9 @@ void DhtNode::on_query(KrpcMessage& m, const NodeAddress& from, TimePoint now) {
   }
   ++counters_.queries_received;
   if (!m.read_only && m.id != id() && id_acceptable(m.id, from)) {
-    table_.on_query({m.id, from}, now);
+    table_->on_query({m.id, from}, now);
     // A node that finds us is worth knowing, once it proves it answers.
-    if (!table_.contains(from) && table_.has_room_for(m.id, now)) ping(from, now);
+    if (!table_->contains(from) && table_->has_room_for(m.id, now)) ping(from, now);
   }
   KrpcMessage r = make_response(m.transaction, id());
   r.your_ip = from;
@@ -72,13 +72,13 @@ void DhtNode::on_query(KrpcMessage& m, const NodeAddress& from, TimePoint now) {
     case Method::ping:
       break;
     case Method::find_node:
-      r.nodes = table_.closest(m.target, config_.routing.k, now);
+      r.nodes = table_->closest(m.target, config_.routing.k, now);
       break;
     case Method::get_peers:
       r.token = tokens_.make(from.ip, now);
       r.has_token = true;
       r.values = store_.get(m.info_hash, config_.values_per_reply, now, rng_);
-      r.nodes = table_.closest(NodeId::from_hash(m.info_hash), config_.routing.k, now);
+      r.nodes = table_->closest(NodeId::from_hash(m.info_hash), config_.routing.k, now);
       break;
     case Method::announce_peer: {
       if (!tokens_.valid(m.token, from.ip, now)) {
@@ -110,8 +110,9 @@ void DhtNode::on_reply(KrpcMessage& m, const NodeAddress& from, TimePoint now) {
   if (m.type == KrpcType::error) {
     if (running) running->lookup->on_failure(from);
   } else {
+    if (m.your_ip) vote_external_ip(*m.your_ip, now);
     if (!m.read_only && id_acceptable(m.id, from)) {
-      const RoutingTable::Update u = table_.on_response({m.id, from}, now);
+      const RoutingTable::Update u = table_->on_response({m.id, from}, now);
       if (u.ping) ping(u.ping->address, now);
     }
     if (running) {
@@ -143,7 +144,7 @@ std::optional<std::uint64_t> DhtNode::start_lookup(Lookup::Kind kind, const Node
                                                    TimePoint now) {
   if (lookups_.size() >= config_.max_lookups) return std::nullopt;
   running.lookup = std::make_unique<Lookup>(kind, target, config_.lookup);
-  for (const NodeInfo& n : table_.closest(target, 2 * config_.lookup.k, now)) running.lookup->add_candidate(n);
+  for (const NodeInfo& n : table_->closest(target, 2 * config_.lookup.k, now)) running.lookup->add_candidate(n);
   const std::uint64_t number = next_lookup_++;
   lookups_.emplace(number, std::move(running));
   return number;
@@ -220,7 +221,7 @@ void DhtNode::tick(TimePoint now) {
     }
     const Pending p = it->second;
     it = pending_.erase(it);
-    table_.on_failure(p.to);
+    table_->on_failure(p.to);
     if (p.lookup != 0) {
       auto l = lookups_.find(p.lookup);
       if (l != lookups_.end()) {
@@ -233,19 +234,19 @@ void DhtNode::tick(TimePoint now) {
   for (const auto& [number, r] : lookups_) touched.insert(number);
   for (std::uint64_t number : touched) advance(number, now);
 
-  if (table_.size() > 0) {
+  if (table_->size() > 0) {
     std::size_t started = 0;
-    for (int prefix : table_.idle_buckets(config_.bucket_refresh, now)) {
+    for (int prefix : table_->idle_buckets(config_.bucket_refresh, now)) {
       if (started >= kRefreshesPerTick) break;
       NodeId random;
       for (auto& b : random.bytes) b = static_cast<std::uint8_t>(rng_());
       if (!find_node(id_in_bucket(id(), prefix, random), now)) break;
-      table_.mark_bucket_refreshed(prefix, now);
+      table_->mark_bucket_refreshed(prefix, now);
       ++started;
     }
-    for (const NodeInfo& n : table_.questionable(config_.pings_per_tick, now)) ping(n.address, now);
+    for (const NodeInfo& n : table_->questionable(config_.pings_per_tick, now)) ping(n.address, now);
   }
-  if (table_.size() < config_.routing.k && !bootstrap_nodes_.empty() &&
+  if (table_->size() < config_.routing.k && !bootstrap_nodes_.empty() &&
       now - last_bootstrap_ >= config_.rebootstrap_interval &&
       std::none_of(lookups_.begin(), lookups_.end(), [](const auto& l) { return l.second.bootstrap; }))
     bootstrap(std::vector<NodeAddress>(bootstrap_nodes_), now);
@@ -255,15 +256,36 @@ void DhtNode::tick(TimePoint now) {
   }
 }
 
+void DhtNode::vote_external_ip(const NodeAddress& seen_as, TimePoint now) {
+  if (config_.ip_votes_needed == 0 || bep42_exempt(seen_as.ip)) return;
+  ++ip_votes_[seen_as.ip];
+  if (++ip_votes_total_ < config_.ip_votes_needed) return;
+  auto best = std::max_element(ip_votes_.begin(), ip_votes_.end(),
+                               [](const auto& a, const auto& b) { return a.second < b.second; });
+  const Ipv4 ip = best->first;
+  const bool agreed = 2 * best->second > ip_votes_total_;
+  ip_votes_.clear();
+  ip_votes_total_ = 0;
+  if (!agreed || bep42_valid(id(), ip)) return;
+  NodeId random;
+  for (auto& b : random.bytes) b = static_cast<std::uint8_t>(rng_());
+  const NodeId fresh = bep42_id(ip, random);
+  // Buckets are defined by our id: the table is rebuilt around the new one, keeping its nodes.
+  auto table = std::make_unique<RoutingTable>(fresh, config_.routing);
+  for (const NodeInfo& n : table_->all()) (void)table->on_response(n, now);
+  table_ = std::move(table);
+  events_.emplace_back(std::in_place_type<dht_event::IdChanged>, dht_event::IdChanged{fresh, ip});
+}
+
 std::vector<Datagram> DhtNode::take_outgoing() { return std::exchange(outgoing_, {}); }
 std::vector<DhtEvent> DhtNode::take_events() { return std::exchange(events_, {}); }
 
 DhtStats DhtNode::stats(TimePoint now) const {
   DhtStats s = counters_;
-  s.nodes = table_.size();
-  s.good_nodes = table_.good_count(now);
-  s.buckets = table_.bucket_count();
-  s.replacements = table_.replacement_count();
+  s.nodes = table_->size();
+  s.good_nodes = table_->good_count(now);
+  s.buckets = table_->bucket_count();
+  s.replacements = table_->replacement_count();
   s.lookups_running = lookups_.size();
   s.stored_peers = store_.peer_count();
   s.stored_info_hashes = store_.info_hash_count();

@@ -39,6 +39,9 @@ struct DhtConfig {
   // BEP 42: nodes whose id does not match their (public) address are answered but not added
   // to the routing table. Loopback and private addresses are exempt, as in libtorrent.
   bool enforce_node_id = true;
+  // BEP 42 for our own id: once this many answers named our address ("ip") and most agree on a
+  // public one our id does not fit, we take a new id that fits it.
+  unsigned ip_votes_needed = 10;
 };
 
 struct Datagram {
@@ -56,8 +59,10 @@ struct LookupDone {
   std::size_t responded = 0;  // nodes that answered
   std::size_t announced = 0;  // announce_peer queries sent
 };
+// Our id changed to fit our public address (BEP 42); the routing table was rebuilt around it.
+struct IdChanged { NodeId id; Ipv4 external_ip; };
 }  // namespace dht_event
-using DhtEvent = std::variant<dht_event::PeersFound, dht_event::LookupDone>;
+using DhtEvent = std::variant<dht_event::PeersFound, dht_event::LookupDone, dht_event::IdChanged>;
 
 struct DhtStats {
   std::size_t nodes = 0;        // in the routing table
@@ -81,8 +86,8 @@ class DhtNode {
 
   DhtNode(NodeId id, DhtConfig config, std::uint64_t seed, TimePoint now);
 
-  const NodeId& id() const noexcept { return table_.our_id(); }
-  const RoutingTable& table() const noexcept { return table_; }
+  const NodeId& id() const noexcept { return table_->our_id(); }
+  const RoutingTable& table() const noexcept { return *table_; }
 
   // A datagram from `from`.
   void on_packet(std::string_view bytes, const NodeAddress& from, TimePoint now);
@@ -131,9 +136,10 @@ class DhtNode {
   void advance(std::uint64_t lookup, TimePoint now);
   void finish(std::uint64_t lookup, TimePoint now);
   std::string next_transaction();
+  void vote_external_ip(const NodeAddress& seen_as, TimePoint now);
 
   DhtConfig config_;
-  RoutingTable table_;
+  std::unique_ptr<RoutingTable> table_;  // replaced when our id changes
   TokenKeeper tokens_;
   PeerStore store_;
   QueryLimiter limiter_;
@@ -146,6 +152,8 @@ class DhtNode {
   std::vector<DhtEvent> events_;
   DhtStats counters_;
   TimePoint last_expire_{};
+  std::map<Ipv4, unsigned> ip_votes_;
+  unsigned ip_votes_total_ = 0;
   std::vector<NodeAddress> bootstrap_nodes_;
   TimePoint last_bootstrap_{};
 };

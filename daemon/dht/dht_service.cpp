@@ -101,6 +101,11 @@ struct DhtService::Impl {
                        schedule.done(it->second, d.responded, now());
                        torrent_lookups.erase(it);
                      },
+                     [&](dht::dht_event::IdChanged& c) {
+                       log_notice("DHT: new node id " + c.id.hex().substr(0, 8) + " to fit our address " +
+                                  tracker::format_ipv4(c.external_ip) + " (BEP 42)");
+                       save();
+                     },
                  },
                  e);
     }

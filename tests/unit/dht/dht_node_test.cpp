@@ -315,3 +315,38 @@ TEST_CASE("DHT node: lookups and pending queries are bounded") {
   for (std::uint8_t i = 30; i < 40; ++i) node.ping(addr(10, 3, 0, i, 1), at(0ms));
   CHECK(node.take_outgoing().size() == 1);  // 4 pending at most
 }
+
+TEST_CASE("DHT node: BEP 42: when answers agree on our public address, our id is made to fit it") {
+  const auto run_votes = [](const Ipv4& seen_ip, int voters) {
+    DhtConfig config;
+    config.ip_votes_needed = 10;
+    auto node = std::make_unique<DhtNode>(id_of(0x42, 0x42), config, 3, at(0ms));
+    std::vector<NodeAddress> routers;
+    for (int i = 0; i < voters; ++i) routers.push_back(addr(10, 9, 0, static_cast<std::uint8_t>(i + 1), 6881));
+    node->bootstrap(routers, at(0ms));
+    // Answer every query (lookups go on as they get answers) with our address as seen.
+    for (int round = 0; round < 10; ++round) {
+      for (Datagram& d : node->take_outgoing()) {
+        auto q = parse_krpc(d.bytes);
+        REQUIRE(q.ok());
+        KrpcMessage r = make_response(q->transaction, id_of(0x80, d.to.ip[3]));
+        r.your_ip = NodeAddress{seen_ip, 6881};
+        node->on_packet(encode_krpc(r), d.to, at(std::chrono::milliseconds(round)));
+      }
+    }
+    return node;
+  };
+  const Ipv4 public_ip{124, 31, 75, 21};
+  auto moved = run_votes(public_ip, 12);
+  CHECK(moved->id() != id_of(0x42, 0x42));
+  CHECK(bep42_valid(moved->id(), public_ip));
+  CHECK(moved->table().our_id() == moved->id());
+  CHECK(moved->table().size() >= 8);  // the nodes known before are kept (as many as fit a bucket)
+  bool told = false;
+  for (const DhtEvent& e : moved->take_events())
+    if (auto* c = std::get_if<dht_event::IdChanged>(&e)) told = c->id == moved->id() && c->external_ip == public_ip;
+  CHECK(told);
+  // Too few answers, or a private address, change nothing.
+  CHECK(run_votes(public_ip, 5)->id() == id_of(0x42, 0x42));
+  CHECK(run_votes(Ipv4{192, 168, 1, 2}, 12)->id() == id_of(0x42, 0x42));
+}
