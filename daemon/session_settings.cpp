@@ -98,7 +98,7 @@ void Session::apply_settings(const SessionSettings& s) {
   const bool bootstrap_changed = dht_ && dht_bootstrap_nodes_before != s.dht_bootstrap_nodes;
   if (s.dht) start_dht();
   else stop_dht();
-  if (bootstrap_changed) dht_->set_bootstrap(s.dht_bootstrap_nodes);
+  if (bootstrap_changed && dht_) dht_->set_bootstrap(s.dht_bootstrap_nodes);  // a running DHT asks the new ones
   if (!s.lsd || lsd_interface_before != s.lsd_interface) stop_lsd();  // a new interface: a new socket
   if (s.lsd) start_lsd();
 }

@@ -242,6 +242,13 @@ class DhtOffTest(TempDirTest):
         wait_for(lambda: d.ctl_json("stats")["dht"]["enabled"], 5, "the DHT to start")
         self.assertIsNotNone(ping_btd(d.port()))
         self.assertIn("on (0 bootstrap nodes)", d.ctl("settings").stdout)
+        # Off and a new bootstrap list in one call (127.0.0.1:9, discard: nothing answers).
+        got = rpc(d.socket, "session.set", {"dht": False, "dht_bootstrap_nodes": ["127.0.0.1:9"]})
+        self.assertEqual((got["dht"], got["dht_bootstrap_nodes"]), (False, ["127.0.0.1:9"]))
+        self.assertFalse(d.ctl_json("stats")["dht"]["enabled"])
+        d.ctl("set", "--dht", "on")
+        self.assertIn("on (1 bootstrap node)", d.ctl("settings").stdout)
+        self.assertTrue(d.ctl_json("stats")["dht"]["enabled"])
         d.ctl("set", "--dht", "off")
         self.assertFalse(d.ctl_json("stats")["dht"]["enabled"])
         self.assertRegex(d.ctl("settings").stdout, r"DHT: +off")
