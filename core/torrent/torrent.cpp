@@ -470,13 +470,13 @@ void Torrent::send_pex(TimePoint now) {
 }
 
 void Torrent::pump_uploads(TorrentPeer& p) {
-  while (p.reads_in_flight < config_.reads_in_flight_per_peer && !p.upload_queue.empty() &&
+  while (p.read_bytes_in_flight < config_.read_bytes_in_flight_per_peer && !p.upload_queue.empty() &&
          p.unsent < config_.upload_backlog) {
     const BlockRequest block = p.upload_queue.front();
     p.upload_queue.pop_front();
     if (!p.conn.peer_requested(block)) continue;  // cancelled meanwhile
     emit<torrent_effect::ReadBlock>(p.conn.key(), block);
-    ++p.reads_in_flight;
+    p.read_bytes_in_flight += block.length;
   }
 }
 
@@ -606,7 +606,7 @@ void Torrent::on_piece_written(PieceIndex piece, bool hash_ok, std::optional<Err
 void Torrent::on_block_read(PeerKey key, const BlockRequest& block, Result<std::string> data, TimePoint now) {
   TorrentPeer* p = find(key);
   if (p == nullptr) return;
-  if (p->reads_in_flight > 0) --p->reads_in_flight;
+  p->read_bytes_in_flight -= std::min<std::size_t>(p->read_bytes_in_flight, block.length);
   if (!data) {
     p->conn.send_reject(block, now);
   } else if (p->conn.send_block(block, *data, now)) {

@@ -32,7 +32,9 @@ struct TorrentConfig {
   std::chrono::seconds request_timeout{20};
   std::chrono::seconds peer_idle_timeout{180};
   std::chrono::seconds keepalive_interval{90};
-  std::size_t reads_in_flight_per_peer = 8;   // seeding: disk reads queued per peer
+  // Seeding: bytes of block reads queued on the disk per peer (32 blocks of 16 KiB). Counted
+  // in bytes, not reads, so 128 KiB requests cannot push a peer past max_unsent_bytes.
+  std::size_t read_bytes_in_flight_per_peer = std::size_t{512} * 1024;
   std::size_t max_pieces_hashing = 32;        // back-pressure on the disk: stop requesting above
   int strikes_to_ban = 3;                     // bad pieces a peer may share in before a ban
   // A peer that does not read what we send must not make us buffer it. Block reads for a peer

@@ -37,7 +37,7 @@ struct TorrentPeer {
   // Seeding: requests waiting for a disk read (cancelled ones are skipped when they come up),
   // and reads in flight.
   std::deque<BlockRequest> upload_queue;
-  std::size_t reads_in_flight = 0;
+  std::size_t read_bytes_in_flight = 0;
   // ut_metadata pieces the peer asked for, answered as its socket drains like blocks (bounded:
   // requests past the bound are rejected).
   std::deque<std::uint32_t> metadata_requests;

@@ -213,6 +213,13 @@ Result<std::string> FileStorage::read_block(PieceIndex piece, std::uint32_t begi
   return (*whole)->substr(begin, length);
 }
 
+Result<std::shared_ptr<const std::string>> FileStorage::read_verified_piece(PieceIndex piece) {
+  if (setup_error_) return *setup_error_;
+  if (piece.get() >= files_.layout.piece_count())
+    return Error(Errc::invalid_argument, "no piece " + std::to_string(piece.get()));
+  return verified_piece(piece);
+}
+
 Result<std::shared_ptr<const std::string>> FileStorage::verified_piece(PieceIndex piece) {
   {
     std::lock_guard lock(cache_mutex_);

@@ -43,6 +43,8 @@ class FileStorage {
   // verified pieces): bytes changed on disk behind btd's back are never sent. Such a piece is
   // an Errc::data_corrupt error.
   Result<std::string> read_block(PieceIndex piece, std::uint32_t begin, std::uint32_t length);
+  // The whole piece behind read_block, shared: blocks of one piece read together hash it once.
+  Result<std::shared_ptr<const std::string>> read_verified_piece(PieceIndex piece);
 
   enum class PieceState { have, missing };
   // Reads and hashes one piece into `buffer` (reused between calls). Missing or short files

@@ -4,6 +4,7 @@
 // the uv_work_t memory is freed in the after-work callback, as libuv requires.
 #include <atomic>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "daemon/disk/disk_io.hpp"
@@ -27,6 +28,17 @@ struct Shared {
   std::atomic<std::uint64_t> check_generation{0};
   // Loop thread only.
   std::unordered_set<uv_work_t*> jobs;
+  // Block reads waiting for their piece, by piece: the first read of a piece queues one job that
+  // reads and verifies the whole piece, and every block of it asked for before that job is
+  // answered rides along. A peer asks for a piece's blocks one after the other; one job per
+  // block had up to four pool threads hashing the same piece at once, and a thread hop each.
+  struct BlockRead {
+    std::uint32_t begin = 0;
+    std::uint32_t length = 0;
+    std::function<void(Result<std::string>)> done;
+  };
+  std::unordered_map<std::uint32_t, std::vector<BlockRead>> reads_waiting;
+  std::size_t block_reads_waiting = 0;  // over all pieces
 };
 
 // One uv_queue_work job: `work` runs on a pool thread, `done` on the loop thread with its result
@@ -178,9 +190,39 @@ class ThreadPoolDiskIo final : public DiskIo {
 
   void read_block(PieceIndex piece, std::uint32_t begin, std::uint32_t length,
                   std::function<void(Result<std::string>)> done) override {
-    submit<Result<std::string>>(
-        shared_, [piece, begin, length](FileStorage& storage) { return storage.read_block(piece, begin, length); },
-        std::move(done));
+    if (shared_->closed.load()) return;
+    const StorageLayout& layout = shared_->storage.files().layout;
+    if (piece.get() >= layout.piece_count() || length == 0 ||
+        std::int64_t{begin} + length > layout.piece_size(piece)) {
+      // Refused before any read; answered through the pool like any read, never from inside.
+      Error bad(Errc::invalid_argument, "block at " + std::to_string(begin) + "+" + std::to_string(length) +
+                                            " is outside piece " + std::to_string(piece.get()));
+      submit<Result<std::string>>(
+          shared_, [bad = std::move(bad)](FileStorage&) { return Result<std::string>(bad); }, std::move(done));
+      return;
+    }
+    auto [waiting, first] = shared_->reads_waiting.try_emplace(piece.get());
+    waiting->second.push_back({begin, length, std::move(done)});
+    ++shared_->block_reads_waiting;
+    if (!first) return;
+    using Piece = Result<std::shared_ptr<const std::string>>;
+    submit<Piece>(
+        shared_, [piece](FileStorage& storage) { return storage.read_verified_piece(piece); },
+        [shared = shared_.get(), piece](Piece whole) {
+          // Taken out first: answering a block makes the engine ask for more, which may queue
+          // a new job for this same piece.
+          auto node = shared->reads_waiting.extract(piece.get());
+          if (node.empty()) return;
+          shared->block_reads_waiting -= node.mapped().size();
+          for (Shared::BlockRead& read : node.mapped()) {
+            if (shared->closed.load()) return;
+            if (whole) {
+              read.done((*whole)->substr(read.begin, read.length));  // bounds checked when asked
+            } else {
+              read.done(whole.error());
+            }
+          }
+        });
   }
 
   void check(std::function<void(std::uint32_t)> progress, std::function<void(Result<Bitfield>)> done) override {
@@ -245,10 +287,15 @@ class ThreadPoolDiskIo final : public DiskIo {
     submit<Result<void>>(shared_, [](FileStorage& storage) { return storage.remove_files(); }, std::move(done));
   }
 
-  std::size_t pending() const override { return shared_->jobs.size(); }
+  // Each block read counts, not the one job per piece that serves them.
+  std::size_t pending() const override {
+    return shared_->jobs.size() - shared_->reads_waiting.size() + shared_->block_reads_waiting;
+  }
 
   void close() override {
     if (shared_->closed.exchange(true)) return;
+    shared_->reads_waiting.clear();  // never answered now
+    shared_->block_reads_waiting = 0;
     // Jobs no pool thread has picked up yet are cancelled outright (their after-work callback
     // still runs, with UV_ECANCELED); running ones finish and are dropped.
     std::vector<uv_work_t*> queued(shared_->jobs.begin(), shared_->jobs.end());

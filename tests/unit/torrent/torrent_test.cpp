@@ -233,14 +233,36 @@ struct SeedWithPeer {
 
 }  // namespace
 
+TEST_CASE("block reads queued for a peer are bounded in bytes, whatever the request length") {
+  TorrentConfig config;
+  config.read_bytes_in_flight_per_peer = 4 * kBlock;
+  SeedWithPeer s(config);
+  auto reads_queued = [](Torrent& t) {
+    std::size_t n = 0;
+    for (TorrentEffect& e : t.take_effects()) n += std::holds_alternative<torrent_effect::ReadBlock>(e) ? 1 : 0;
+    return n;
+  };
+  s.t->on_peer_data(s.key, s.requests(32), s.now);
+  CHECK(reads_queued(*s.t) == 4);  // 4 blocks of kBlock, the rest wait in the upload queue
+  // Whole-piece requests (kPiece, within the 128 KiB request limit) fill the budget sooner, so
+  // what a peer can have in flight plus its backlog stays under max_unsent_bytes.
+  SeedWithPeer big(config);
+  std::string whole;
+  const auto piece_length = static_cast<std::uint32_t>(kPiece);
+  for (std::uint32_t p = 0; p < 8; ++p) wire::encode(whole, wire::Request{PieceIndex{p}, 0, piece_length});
+  big.t->on_peer_data(big.key, whole, big.now);
+  CHECK(reads_queued(*big.t) == (4 * kBlock + piece_length - 1) / piece_length);
+}
+
 TEST_CASE("block reads for a peer stop while what it was sent has not left, and go on once it has") {
   TorrentConfig config;
   config.upload_backlog = 64 * 1024;
+  config.read_bytes_in_flight_per_peer = 8 * kBlock;
   SeedWithPeer s(config);
   s.t->on_peer_data(s.key, s.requests(32), s.now);  // 500 KB asked for
   auto [first, closed] = s.serve();
   CHECK_FALSE(closed);
-  // Past the backlog only the reads already in flight complete: 8 blocks of 16 KiB at most.
+  // Past the backlog only the reads already in flight complete: 8 blocks at most.
   CHECK(first >= 64 * 1024);
   CHECK(first <= 64 * 1024 + 9 * (kBlock + 13));
   auto [idle, closed_idle] = s.serve();
