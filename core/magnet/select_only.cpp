@@ -53,4 +53,21 @@ bool is_selected(const std::vector<FileIndexRange>& ranges, std::uint32_t index)
   return false;
 }
 
+SelectedFiles select_only_files(const std::vector<FileIndexRange>& ranges, std::size_t file_count) {
+  SelectedFiles out;
+  out.priorities.assign(file_count, FilePriority::skip);
+  for (const FileIndexRange& r : ranges) {
+    // Bounded by file_count, not by the range: "0-16777216" must not loop 2^24 times per range.
+    for (std::uint64_t i = r.first; i <= r.last && i < file_count; ++i) {
+      if (out.priorities[i] == FilePriority::skip) ++out.selected;
+      out.priorities[i] = FilePriority::normal;
+    }
+    if (r.last >= file_count)
+      out.out_of_range.push_back({std::max<std::uint32_t>(r.first, static_cast<std::uint32_t>(
+                                                                       std::min<std::size_t>(file_count, kMaxSelectIndex))),
+                                  r.last});
+  }
+  return out;
+}
+
 }  // namespace btd

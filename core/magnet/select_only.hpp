@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/storage/file_priority.hpp"
 #include "core/util/result.hpp"
 
 namespace btd {
@@ -26,5 +27,15 @@ Result<std::vector<FileIndexRange>> parse_select_only(std::string_view so);
 
 // Whether file `index` is selected.
 bool is_selected(const std::vector<FileIndexRange>& ranges, std::uint32_t index) noexcept;
+
+// The selection applied once the torrent's files are known (a magnet's metadata arrived):
+// selected files normal, every other file skipped. Indexes at or past `file_count` are
+// ignored and reported (clamped to what is out of range) for the log.
+struct SelectedFiles {
+  std::vector<FilePriority> priorities;       // one per file
+  std::size_t selected = 0;                   // files set to normal
+  std::vector<FileIndexRange> out_of_range;   // the parts of ranges past the last file
+};
+SelectedFiles select_only_files(const std::vector<FileIndexRange>& ranges, std::size_t file_count);
 
 }  // namespace btd

@@ -38,6 +38,14 @@ std::string encode_resume(const ResumeData& data) {
     for (std::size_t i = 0; i < data.peers.size() && i < kMaxResumePeers; ++i) peers.emplace_back(data.peers[i]);
     d["peers"] = std::move(peers);
   }
+  if (!data.file_priorities.empty()) {
+    // A string of digits, one per file (0 skip, 1 normal, 2 high): compact for torrents of
+    // many thousand files, and readable in a hex dump.
+    std::string prio;
+    prio.reserve(data.file_priorities.size());
+    for (FilePriority p : data.file_priorities) prio.push_back(static_cast<char>('0' + static_cast<int>(p)));
+    d["file_priority"] = std::move(prio);
+  }
   if (data.have_bytes) {
     d["have"] = *data.have_bytes;
     d["have_pieces"] = static_cast<std::int64_t>(data.have_pieces);
@@ -88,6 +96,15 @@ Result<ResumeData> decode_resume(std::string_view bytes) {
     for (bencode::Node p : peers.items()) {
       if (!p.is_string() || p.string_value().size() > 64) return bad("a \"peers\" entry is not an address");
       out.peers.emplace_back(p.string_value());
+    }
+  }
+  if (const bencode::Node prio = root.dict_find("file_priority")) {
+    if (!prio.is_string() || prio.string_value().size() > kMaxResumeFiles)
+      return bad("\"file_priority\" is not a string of at most " + std::to_string(kMaxResumeFiles) + " digits");
+    out.file_priorities.reserve(prio.string_value().size());
+    for (char c : prio.string_value()) {
+      if (c < '0' || c > '2') return bad("\"file_priority\" holds a character other than 0, 1 and 2");
+      out.file_priorities.push_back(static_cast<FilePriority>(c - '0'));
     }
   }
   if (auto have = root.dict_find_string("have")) {

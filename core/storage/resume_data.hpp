@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/storage/file_priority.hpp"
 #include "core/util/bitfield.hpp"
 #include "core/util/result.hpp"
 
@@ -34,6 +35,9 @@ struct ResumeData {
   // Peers to try first after a restart ("1.2.3.4:6881", "[::1]:6881"): those the user named and
   // the latest from trackers. At most kMaxResumePeers; the daemon parses each again.
   std::vector<std::string> peers;
+  // The file selection, one per file index; empty (and absent from files written before file
+  // selection existed) means every file normal. The daemon ignores a list of the wrong length.
+  std::vector<FilePriority> file_priorities;
   // Verified pieces and the file stamps taken after they were synced; absent until the torrent
   // has run once (then every piece is checked).
   std::optional<std::string> have_bytes;  // Bitfield::bytes(); length checked when used
@@ -42,6 +46,8 @@ struct ResumeData {
 };
 
 inline constexpr std::size_t kMaxResumePeers = 200;
+// Far above any real torrent's file count; what a resume file can make us allocate.
+inline constexpr std::size_t kMaxResumeFiles = std::size_t{1} << 22;
 
 std::string encode_resume(const ResumeData& data);
 // Refuses anything that is not a resume file btd wrote (wrong version, types, negative

@@ -21,24 +21,48 @@ const char* torrent_state_name(TorrentState s) {
 }
 
 Result<std::unique_ptr<Torrent>> Torrent::create(std::shared_ptr<const Metainfo> meta, Bitfield have,
-                                                 TorrentConfig config, std::uint64_t seed) {
+                                                 TorrentConfig config, std::uint64_t seed,
+                                                 std::vector<Priority> wanted) {
   if (!meta) return Error(Errc::invalid_argument, "no metainfo");
   auto geometry = PieceGeometry::create(meta->piece_count, static_cast<std::uint32_t>(meta->piece_length),
                                         static_cast<std::uint64_t>(meta->total_size));
   if (!geometry) return geometry.error();
   if (have.size() != meta->piece_count) have = Bitfield(meta->piece_count);
   return std::unique_ptr<Torrent>(
-      new Torrent(std::move(meta), *geometry, std::move(have), std::move(config), seed));
+      new Torrent(std::move(meta), *geometry, std::move(have), std::move(config), seed, std::move(wanted)));
 }
 
 Torrent::Torrent(std::shared_ptr<const Metainfo> meta, PieceGeometry geometry, Bitfield have,
-                 TorrentConfig config, std::uint64_t seed)
+                 TorrentConfig config, std::uint64_t seed, std::vector<Priority> wanted)
     : meta_(std::move(meta)),
       config_(std::move(config)),
       picker_(geometry, seed),
       choker_(config_.choker, seed ^ 0x9e3779b97f4a7c15ull) {
   for (std::uint32_t i = 0; i < have.size(); ++i)
     if (have.get(i)) (void)picker_.mark_have(PieceIndex{i});
+  if (wanted.size() != geometry.piece_count()) wanted.assign(geometry.piece_count(), Priority::normal);
+  wanted_ = std::move(wanted);
+  for (std::uint32_t i = 0; i < wanted_.size(); ++i) {
+    // Only the file selection's three values; `now` is get-piece's, never a file's.
+    if (wanted_[i] == Priority::now) wanted_[i] = Priority::high;
+    if (wanted_[i] != Priority::normal) (void)picker_.set_priority(PieceIndex{i}, wanted_[i]);
+  }
+  recount_wanted();
+}
+
+void Torrent::recount_wanted() {
+  const PieceGeometry& g = picker_.geometry();
+  wanted_missing_ = 0;
+  wanted_bytes_ = 0;
+  wanted_left_ = 0;
+  for (std::uint32_t i = 0; i < wanted_.size(); ++i) {
+    if (wanted_[i] == Priority::skip) continue;
+    const std::int64_t size = g.piece_size(PieceIndex{i});
+    wanted_bytes_ += size;
+    if (picker_.is_have(PieceIndex{i})) continue;
+    ++wanted_missing_;
+    wanted_left_ += size;
+  }
 }
 
 wire::Reserved Torrent::our_reserved() {
@@ -79,14 +103,55 @@ bool Torrent::wants_peers() const noexcept {
 
 // ---- control ---------------------------------------------------------------------------------
 
-void Torrent::apply_pause_priorities() {
-  // Paused, only get-piece pieces are fetched; running, every piece we lack is wanted.
-  const std::uint32_t n = picker_.geometry().piece_count();
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const PieceIndex p{i};
-    if (picker_.is_have(p) || now_pieces_.count(p)) continue;
-    (void)picker_.set_priority(p, paused_ ? Priority::skip : Priority::normal);
+Priority Torrent::effective_priority(PieceIndex p) const {
+  if (now_pieces_.count(p)) return Priority::now;
+  if (paused_) return Priority::skip;
+  return wanted_[p.get()];
+}
+
+void Torrent::sync_priority(PieceIndex p, TimePoint now) {
+  const Priority next = effective_priority(p);
+  if (picker_.priority(p) == next) return;
+  const bool was = fetching(p);
+  (void)picker_.set_priority(p, next);
+  const bool is = fetching(p);
+  if (was == is) return;
+  for (auto& [k, peer] : peers_) {
+    if (!peer.counted_as_seed && !peer.conn.peer_pieces().get(p)) continue;
+    if (is) {
+      ++peer.pieces_we_lack;
+      peer.conn.send_interested(true, now);
+    } else if (peer.pieces_we_lack > 0 && --peer.pieces_we_lack == 0) {
+      peer.conn.send_interested(false, now);
+    }
   }
+}
+
+void Torrent::apply_pause_priorities(TimePoint now) {
+  // Paused, only get-piece pieces are fetched; running, the file selection says.
+  const std::uint32_t n = picker_.geometry().piece_count();
+  for (std::uint32_t i = 0; i < n; ++i)
+    if (!picker_.is_have(PieceIndex{i})) sync_priority(PieceIndex{i}, now);
+}
+
+void Torrent::set_wanted(std::vector<Priority> wanted, TimePoint now) {
+  if (wanted.size() != wanted_.size()) return;
+  const bool was_complete = complete();
+  for (std::uint32_t i = 0; i < wanted.size(); ++i) {
+    if (wanted[i] == Priority::now) wanted[i] = Priority::high;
+    if (wanted[i] == wanted_[i]) continue;
+    wanted_[i] = wanted[i];
+    sync_priority(PieceIndex{i}, now);
+  }
+  recount_wanted();
+  if (!was_complete && complete()) {
+    on_completed(now);
+  } else if (was_complete && !complete()) {
+    // Wanted again: ask the peers we kept, and dial more (a seed dialled only named peers).
+    for (auto& [k, p] : peers_) fill_requests(p, now);
+    connect_more(now);
+  }
+  flush_outbound();
 }
 
 void Torrent::set_paused(bool paused, TimePoint now) {
@@ -102,12 +167,14 @@ void Torrent::set_paused(bool paused, TimePoint now) {
   if (paused == paused_) return;
   paused_ = paused;
   if (!paused) error_.reset();
-  apply_pause_priorities();
   if (paused_ && now_pieces_.empty()) {
+    // First, so the priorities below need not keep the interest of peers that are leaving.
     std::vector<PeerKey> keys;
     for (auto& [k, p] : peers_) keys.push_back(k);
     for (PeerKey k : keys) remove_peer(k, "torrent paused", now);
   }
+  apply_pause_priorities(now);
+  if (!paused_) for (auto& [k, p] : peers_) fill_requests(p, now);
   flush_outbound();
 }
 
@@ -116,12 +183,9 @@ Result<void> Torrent::fetch_now(PieceIndex piece, TimePoint now) {
     return Error(Errc::invalid_argument, "piece " + std::to_string(piece.get()) + " is out of range (torrent has " +
                                              std::to_string(picker_.geometry().piece_count()) + " pieces)");
   if (picker_.is_have(piece)) return {};
-  if (auto r = picker_.set_priority(piece, Priority::now); !r) return r;
   now_pieces_.insert(piece);
-  for (auto& [k, p] : peers_) {
-    if (p.conn.peer_pieces().get(piece) || p.counted_as_seed) p.conn.send_interested(true, now);
-    fill_requests(p, now);
-  }
+  sync_priority(piece, now);  // interest in every peer that has it, even of a skipped file
+  for (auto& [k, p] : peers_) fill_requests(p, now);
   connect_more(now);
   flush_outbound();
   return {};
@@ -170,7 +234,7 @@ void Torrent::connect_more(TimePoint now) {
   if (open >= config_.max_peers || connecting_ >= config_.max_connecting) return;
   const std::size_t want = std::min(config_.max_peers - open, config_.max_connecting - connecting_);
   // A seed dials only peers the user named; the leechers a tracker lists come to it.
-  for (const auto& ep : candidates_.take(want, now, complete())) {
+  for (const auto& ep : candidates_.take(want, now, complete() && now_pieces_.empty())) {
     ++connecting_;
     emit<torrent_effect::Connect>(ep);
   }
@@ -310,9 +374,9 @@ void Torrent::on_peer_pieces_known(TorrentPeer& p) {
   }
   std::uint32_t lack = 0;
   for (std::uint32_t i = 0; i < bits.size(); ++i)
-    if (bits.get(i) && !picker_.is_have(PieceIndex{i})) ++lack;
+    if (bits.get(i) && fetching(PieceIndex{i})) ++lack;
   p.pieces_we_lack = lack;
-  if (complete() && p.conn.peer_is_seed()) {
+  if (complete() && now_pieces_.empty() && p.conn.peer_is_seed()) {
     remove_peer(p.conn.key(), "both sides are seeds", p.connected_at);
     return;
   }
@@ -322,7 +386,7 @@ void Torrent::on_peer_pieces_known(TorrentPeer& p) {
 void Torrent::on_peer_has(TorrentPeer& p, PieceIndex piece) {
   if (!p.counted_as_seed) (void)picker_.peer_has(piece);
   if (!p.pieces_counted) p.early_haves.push_back(piece);
-  if (!picker_.is_have(piece)) {
+  if (fetching(piece)) {
     ++p.pieces_we_lack;
     p.conn.send_interested(true, p.conn.last_received());
   }
@@ -347,7 +411,7 @@ void Torrent::on_block(TorrentPeer& p, const BlockRequest& block, std::string_vi
 }
 
 void Torrent::fill_requests(TorrentPeer& p, TimePoint now) {
-  if (error_ || complete() || !p.conn.am_interested()) return;
+  if (error_ || (complete() && now_pieces_.empty()) || !p.conn.am_interested()) return;
   if (paused_ && now_pieces_.empty()) return;
   if (p.conn.peer_choking() && p.conn.allowed_fast_from_peer().empty()) return;
   if (hashing_.size() >= config_.max_pieces_hashing) return;  // the disk is behind: wait
@@ -577,22 +641,24 @@ void Torrent::on_piece_written(PieceIndex piece, bool hash_ok, std::optional<Err
     flush_outbound();
     return;
   }
+  const bool was_complete = complete();
+  const bool counted = fetching(piece);  // in the peers' pieces_we_lack
   (void)picker_.mark_have(piece);
   now_pieces_.erase(piece);
+  if (wanted_[piece.get()] != Priority::skip) {
+    --wanted_missing_;
+    wanted_left_ -= picker_.geometry().piece_size(piece);
+  }
   emit<torrent_effect::PieceVerified>(piece);
   for (auto& [k, p] : peers_) {
     p.conn.send_have(piece, now);
-    if (p.counted_as_seed || p.conn.peer_pieces().get(piece)) {
+    if (counted && (p.counted_as_seed || p.conn.peer_pieces().get(piece))) {
       if (p.pieces_we_lack > 0) --p.pieces_we_lack;
       if (p.pieces_we_lack == 0) p.conn.send_interested(false, now);
     }
   }
-  if (complete()) {
-    emit<torrent_effect::Completed>();
-    std::vector<PeerKey> seeds;
-    for (auto& [k, p] : peers_)
-      if (p.conn.peer_is_seed()) seeds.push_back(k);
-    for (PeerKey k : seeds) remove_peer(k, "both sides are seeds", now);
+  if (!was_complete && complete()) {
+    on_completed(now);
   } else if (paused_ && now_pieces_.empty()) {
     std::vector<PeerKey> keys;
     for (auto& [k, p] : peers_) keys.push_back(k);
@@ -601,6 +667,15 @@ void Torrent::on_piece_written(PieceIndex piece, bool hash_ok, std::optional<Err
     for (auto& [k, p] : peers_) fill_requests(p, now);
   }
   flush_outbound();
+}
+
+void Torrent::on_completed(TimePoint now) {
+  emit<torrent_effect::Completed>();
+  if (!now_pieces_.empty()) return;  // a get-piece still needs whoever has its piece
+  std::vector<PeerKey> seeds;
+  for (auto& [k, p] : peers_)
+    if (p.conn.peer_is_seed()) seeds.push_back(k);
+  for (PeerKey k : seeds) remove_peer(k, "both sides are seeds", now);
 }
 
 void Torrent::on_block_read(PeerKey key, const BlockRequest& block, Result<std::string> data, TimePoint now) {

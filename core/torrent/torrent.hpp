@@ -73,9 +73,12 @@ class Torrent {
   using Clock = std::chrono::steady_clock;
   using TimePoint = Clock::time_point;
 
-  // `have` holds the pieces already verified on disk (resume data or a check).
+  // `have` holds the pieces already verified on disk (resume data or a check). `wanted` is one
+  // priority per piece from the file selection (core/storage/file_priority.hpp): skip, normal
+  // or high; empty (or of the wrong size) means every piece normal.
   static Result<std::unique_ptr<Torrent>> create(std::shared_ptr<const Metainfo> meta, Bitfield have,
-                                                 TorrentConfig config, std::uint64_t seed);
+                                                 TorrentConfig config, std::uint64_t seed,
+                                                 std::vector<Priority> wanted = {});
 
   const Metainfo& metainfo() const noexcept { return *meta_; }
   static wire::Reserved our_reserved();
@@ -90,6 +93,12 @@ class Torrent {
   // get-piece: fetch this piece before anything else, from every peer that has it, even when
   // paused. No-op if we have it.
   Result<void> fetch_now(PieceIndex piece, TimePoint now);
+  // A new file selection, one priority per piece (skip, normal or high; the wrong size is
+  // ignored). Skipped pieces are never requested (get-piece's still are); when every wanted
+  // piece is in, the torrent completes (Completed) and seeds, and wanting more later makes it
+  // download again.
+  void set_wanted(std::vector<Priority> wanted, TimePoint now);
+  const std::vector<Priority>& wanted() const noexcept { return wanted_; }
   // Once a second: choking, time-outs, keep-alives, new connections.
   void tick(TimePoint now);
 
@@ -121,8 +130,12 @@ class Torrent {
   const std::optional<std::string>& error() const noexcept { return error_; }
   const Bitfield& have() const noexcept { return picker_.have(); }
   bool is_have(PieceIndex p) const noexcept { return picker_.is_have(p); }
-  bool complete() const noexcept { return picker_.have().all(); }
+  // Every wanted piece is verified (all of them when nothing is skipped): the torrent seeds.
+  bool complete() const noexcept { return wanted_missing_ == 0; }
   std::int64_t bytes_have() const noexcept;
+  // Bytes of the wanted pieces, and of those not verified yet (the tracker's "left").
+  std::int64_t wanted_bytes() const noexcept { return wanted_bytes_; }
+  std::int64_t wanted_left() const noexcept { return wanted_left_; }
   std::uint64_t downloaded() const noexcept { return down_.total(); }
   std::uint64_t uploaded() const noexcept { return up_.total(); }
   double download_rate(TimePoint now) { return down_.rate(now); }
@@ -134,7 +147,7 @@ class Torrent {
 
  private:
   Torrent(std::shared_ptr<const Metainfo> meta, PieceGeometry geometry, Bitfield have,
-          TorrentConfig config, std::uint64_t seed);
+          TorrentConfig config, std::uint64_t seed, std::vector<Priority> wanted);
 
   void handle_event(TorrentPeer& peer, PeerEvent& event, TimePoint now);
   void on_peer_pieces_known(TorrentPeer& peer);
@@ -157,7 +170,20 @@ class Torrent {
   void connect_more(TimePoint now);
   void remove_peer(PeerKey key, const std::string& reason, TimePoint now);
   void strike(PeerKey key, bool sole_sender, TimePoint now);
-  void apply_pause_priorities();
+  void apply_pause_priorities(TimePoint now);
+  // What the picker should do with a piece: `now` for get-piece, skip while paused, else the
+  // file selection's priority.
+  Priority effective_priority(PieceIndex p) const;
+  // Gives the picker p's effective priority, and keeps every peer's pieces_we_lack (and our
+  // interest in it) in step when p becomes wanted or unwanted.
+  void sync_priority(PieceIndex p, TimePoint now);
+  // Whether the picker wants p fetched now (what interest in a peer counts).
+  bool fetching(PieceIndex p) const noexcept {
+    return !picker_.is_have(p) && picker_.priority(p) != Priority::skip;
+  }
+  void recount_wanted();
+  // The last wanted piece is in (or the rest was unselected): tell the daemon, drop seeds.
+  void on_completed(TimePoint now);
   bool wants_peers() const noexcept;
   void flush_outbound();
   TorrentPeer* find(PeerKey key);
@@ -176,6 +202,10 @@ class Torrent {
   std::unordered_map<std::uint32_t, std::string> piece_buffers_;
   std::set<PieceIndex> hashing_;
   std::set<PieceIndex> now_pieces_;
+  std::vector<Priority> wanted_;       // per piece, from the file selection
+  std::uint32_t wanted_missing_ = 0;   // wanted pieces not verified
+  std::int64_t wanted_bytes_ = 0;
+  std::int64_t wanted_left_ = 0;
   std::size_t connecting_ = 0;
   bool paused_ = false;
   bool choke_soon_ = false;

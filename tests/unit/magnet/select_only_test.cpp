@@ -43,3 +43,43 @@ TEST_CASE("so= with too many ranges is refused") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("more than 1024 ranges") != std::string::npos);
 }
+
+TEST_CASE("so= applied to a torrent's files: selected files normal, others skipped, out-of-range parts reported") {
+  using FP = FilePriority;
+  SUBCASE("indexes and a range inside the torrent") {
+    auto so = parse_select_only("0,2-3");
+    REQUIRE(so.ok());
+    const SelectedFiles s = select_only_files(*so, 5);
+    CHECK(s.priorities == std::vector<FP>{FP::normal, FP::skip, FP::normal, FP::normal, FP::skip});
+    CHECK(s.selected == 3);
+    CHECK(s.out_of_range.empty());
+  }
+  SUBCASE("a range running past the last file keeps its part inside and reports the rest") {
+    auto so = parse_select_only("1,3-9,12");
+    REQUIRE(so.ok());
+    const SelectedFiles s = select_only_files(*so, 5);
+    CHECK(s.priorities == std::vector<FP>{FP::skip, FP::normal, FP::skip, FP::normal, FP::normal});
+    CHECK(s.selected == 3);
+    CHECK(s.out_of_range == std::vector<FileIndexRange>{{5, 9}, {12, 12}});
+  }
+  SUBCASE("overlapping ranges count each file once") {
+    auto so = parse_select_only("0-2,1-2,2");
+    REQUIRE(so.ok());
+    CHECK(select_only_files(*so, 3).selected == 3);
+  }
+  SUBCASE("nothing inside: every file skipped, selected 0 (the caller decides)") {
+    auto so = parse_select_only("7,16777216");
+    REQUIRE(so.ok());
+    const SelectedFiles s = select_only_files(*so, 2);
+    CHECK(s.selected == 0);
+    CHECK(s.priorities == std::vector<FP>{FP::skip, FP::skip});
+    CHECK(s.out_of_range.size() == 2);
+  }
+  SUBCASE("a huge range over a small torrent ends at the torrent's end") {
+    auto so = parse_select_only("0-16777216");
+    REQUIRE(so.ok());
+    const SelectedFiles s = select_only_files(*so, 4);
+    CHECK(s.selected == 4);
+    CHECK(s.out_of_range == std::vector<FileIndexRange>{{4, 16777216}});
+  }
+}

@@ -78,3 +78,35 @@ TEST_CASE("a bitfield with spare bits set is not trusted") {
   REQUIRE(back.ok());
   CHECK_FALSE(resume_have(*back, 3));
 }
+
+TEST_CASE("the file selection round-trips, and a resume file without one (written before it existed) still loads") {
+  ResumeData d;
+  d.download_dir = "/srv/dl";
+  d.file_priorities = {FilePriority::skip, FilePriority::normal, FilePriority::high, FilePriority::skip};
+  auto back = decode_resume(encode_resume(d));
+  REQUIRE(back.ok());
+  CHECK(back->file_priorities == d.file_priorities);
+
+  // An old file: exactly what btd wrote before file selection, key for key.
+  const std::string old = "d8:added_ati5e10:btd-resumei1e12:download_dir7:/srv/dl19:download_rate_limiti0e"
+                          "16:downloaded_totali0e6:pausedi0e17:upload_rate_limiti0e14:uploaded_totali0ee";
+  auto loaded = decode_resume(old);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->file_priorities.empty());
+  CHECK(loaded->download_dir == "/srv/dl");
+
+  // Nothing selected: no key at all, so older btd versions read the file unchanged.
+  ResumeData plain;
+  plain.download_dir = "/x";
+  CHECK(encode_resume(plain).find("file_priority") == std::string::npos);
+}
+
+TEST_CASE("a damaged file selection is refused") {
+  for (const char* bad : {"d10:btd-resumei1e12:download_dir1:/13:file_priority3:013e",
+                          "d10:btd-resumei1e12:download_dir1:/13:file_priorityi1ee",
+                          "d10:btd-resumei1e12:download_dir1:/13:file_priority2:-1e"}) {
+    CAPTURE(bad);
+    auto r = decode_resume(bad);
+    CHECK_FALSE(r.ok());
+  }
+}
