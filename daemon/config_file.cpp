@@ -76,6 +76,7 @@ const std::set<std::string>& known_keys() {
       "download_rate_limit", "upload_rate_limit",
       "dht",             "dht_bootstrap_nodes",
       "lsd",             "lsd_interface",
+      "encryption",
   };
   return keys;
 }
@@ -173,6 +174,13 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& origin
     if (v.is_string()) ip = lsd_interface_address(v.get_ref<const std::string&>());
     if (!ip) return r.bad("lsd_interface", kLsdInterfaceExpected);
     c.lsd_interface = *ip;
+  }
+  if (doc.contains("encryption")) {
+    const Json& v = doc.at("encryption");
+    std::optional<net::EncryptionMode> mode;
+    if (v.is_string()) mode = net::parse_encryption_mode(v.get<std::string>());
+    if (!mode) return r.bad("encryption", net::kEncryptionModeExpected);
+    c.encryption = mode;
   }
   return c;
 }

@@ -10,6 +10,7 @@
 
 #include "core/dht/bootstrap_node.hpp"
 #include "core/util/result.hpp"
+#include "daemon/net/encryption_mode.hpp"
 #include "rpc/socket_path.hpp"
 
 namespace btd::daemon {
@@ -28,6 +29,8 @@ struct SessionSettings {
   bool lsd = true;  // local service discovery (BEP 14) multicast; private torrents never use it
   // The local IPv4 address whose interface LSD joins and sends on; empty: the kernel's choice.
   std::string lsd_interface;
+  // Message Stream Encryption of peer connections (daemon/net/encryption_mode.hpp).
+  net::EncryptionMode encryption = net::EncryptionMode::prefer_plaintext;
   bool operator==(const SessionSettings&) const = default;
 };
 

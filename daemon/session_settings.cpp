@@ -46,6 +46,7 @@ Json settings_json(const SessionSettings& s) {
       {"dht_bootstrap_nodes", s.dht_bootstrap_nodes},
       {"lsd", s.lsd},
       {"lsd_interface", s.lsd_interface},
+      {"encryption", net::encryption_mode_name(s.encryption)},
   };
 }
 
@@ -81,6 +82,7 @@ SessionSettings changed_settings(const SessionSettings& current, const SessionSe
   if (before.dht_bootstrap_nodes != after.dht_bootstrap_nodes) out.dht_bootstrap_nodes = after.dht_bootstrap_nodes;
   if (before.lsd != after.lsd) out.lsd = after.lsd;
   if (before.lsd_interface != after.lsd_interface) out.lsd_interface = after.lsd_interface;
+  if (before.encryption != after.encryption) out.encryption = after.encryption;
   return out;
 }
 
@@ -93,6 +95,7 @@ void Session::apply_settings(const SessionSettings& s) {
   if (network_) {
     network_->set_connection_limits(s.max_connections, s.max_connections_per_torrent);
     network_->set_rate_limits(s.download_rate_limit, s.upload_rate_limit);
+    network_->set_encryption(s.encryption);
   }
   for (auto& [id, t] : torrents_) apply_torrent_limits(*t);
   const bool bootstrap_changed = dht_ && dht_bootstrap_nodes_before != s.dht_bootstrap_nodes;
@@ -120,7 +123,7 @@ struct SessionSettingsMethods {
     d.add_sync("session.set", [&s](const Json& params) -> RpcResult<Json> {
       if (auto bad = p::check_known(params, {"download_rate_limit", "upload_rate_limit", "max_connections",
                                              "max_connections_per_torrent", "log_level", "dht",
-                                             "dht_bootstrap_nodes", "lsd", "lsd_interface"}))
+                                             "dht_bootstrap_nodes", "lsd", "lsd_interface", "encryption"}))
         return *bad;
       // Everything is checked before anything changes: a bad call changes nothing.
       BTD_TRY(down, p::optional_uint(params, "download_rate_limit", TokenBucket::kMaxRate));
@@ -132,7 +135,13 @@ struct SessionSettingsMethods {
       BTD_TRY(bootstrap, p::optional_string_array(params, "dht_bootstrap_nodes"));
       BTD_TRY(lsd_on, p::optional_bool(params, "lsd", s.settings().lsd));
       BTD_TRY(lsd_interface, p::optional_string(params, "lsd_interface"));
+      BTD_TRY(encryption, p::optional_string(params, "encryption"));
       SessionSettings next = s.settings();
+      if (encryption) {
+        auto mode = net::parse_encryption_mode(*encryption);
+        if (!mode) return p::wrong_type("encryption", net::kEncryptionModeExpected);
+        next.encryption = *mode;
+      }
       if (bootstrap) {
         const std::string expected = "a list of at most " + std::to_string(dht::kMaxBootstrapNodes) +
                                      " \"host:port\" strings";

@@ -54,6 +54,9 @@ PeerHandshaker::Step PeerHandshaker::feed(std::string_view bytes) {
   const wire::Handshake& theirs = parsed->handshake;
   if (incoming_) {
     if (!sent_) {
+      if (expected_ && theirs.info_hash != *expected_)
+        return fail("peer's handshake names info-hash " + theirs.info_hash.hex() +
+                    ", its encrypted handshake asked for " + expected_->hex());
       if (!lookup_) return fail("unknown info-hash " + theirs.info_hash.hex());
       match_ = lookup_(theirs.info_hash);
       if (!match_) return fail("unknown info-hash " + theirs.info_hash.hex());

@@ -35,6 +35,10 @@ class PeerHandshaker {
   // The peer names the torrent; we answer once `lookup` accepts its info-hash.
   static PeerHandshaker incoming(wire::Reserved reserved, wire::PeerId our_id, TorrentLookup lookup);
 
+  // Incoming after an encrypted handshake: the torrent is already known from it, and a
+  // BitTorrent handshake naming another one fails.
+  void expect_info_hash(const InfoHash& info_hash) { expected_ = info_hash; }
+
   // Bytes to write as soon as the connection is up (empty for an incoming connection).
   std::string start();
 
@@ -64,6 +68,7 @@ class PeerHandshaker {
   wire::Handshake theirs_;
   TorrentLookup lookup_;
   std::optional<TorrentMatch> match_;
+  std::optional<InfoHash> expected_;
   std::string received_;
   bool incoming_ = false;
   bool sent_ = false;

@@ -1,7 +1,11 @@
 #include "daemon/net/peer_network.hpp"
 
+#include <openssl/rand.h>
+
+#include <stdexcept>
 #include <utility>
 
+#include "core/mse/rc4.hpp"
 #include "daemon/log.hpp"
 
 namespace btd::net {
@@ -13,13 +17,40 @@ std::string duration_text(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
+void random_bytes(std::uint8_t* data, std::size_t size) {
+  if (size > 0 && RAND_bytes(data, static_cast<int>(size)) != 1)
+    throw std::runtime_error("OpenSSL: no random bytes for an encrypted handshake");
+}
+
+const char* crypto_text(std::uint32_t selected) {
+  return selected == mse::kCryptoRc4 ? "RC4 for the whole stream" : "plaintext after it";
+}
+
 }  // namespace
 
 PeerNetwork::PeerNetwork(uv_loop_t* loop, PeerNetworkOptions options, PeerNetworkCallbacks callbacks)
     : loop_(loop),
       options_(std::move(options)),
       callbacks_(std::move(callbacks)),
-      listener_(loop, [this](uv_stream_t* server) { return accept(server); }) {}
+      listener_(loop, [this](uv_stream_t* server) { return accept(server); }) {
+  auto rc4 = mse::rc4_available();
+  rc4_ = rc4.ok();
+  if (!rc4_ && options_.encryption != EncryptionMode::disabled)
+    daemon::log_warning("encrypted peer connections are off: " + rc4.error().message);
+}
+
+EncryptionMode PeerNetwork::encryption() const noexcept {
+  if (rc4_ || options_.encryption == EncryptionMode::required) return options_.encryption;
+  return EncryptionMode::disabled;
+}
+
+EncryptionConfig PeerNetwork::encryption_config() const {
+  EncryptionConfig config;
+  config.mode = encryption();
+  config.random = random_bytes;
+  config.skey_lookup = callbacks_.lookup_obfuscated;
+  return config;
+}
 
 PeerNetwork::~PeerNetwork() { close_rate_timer(); }
 
@@ -34,19 +65,21 @@ Result<void> PeerNetwork::listen(const std::string& address, std::uint16_t port)
   return listener_.listen(address, port);
 }
 
-PeerSocketCallbacks PeerNetwork::socket_callbacks() {
+PeerSocketCallbacks PeerNetwork::socket_callbacks(SocketId id) {
+  // A retried connection keeps its id but gets a new socket (and socket id): the callbacks
+  // report for the connection.
   PeerSocketCallbacks cb;
-  cb.on_connected = [this](SocketId id) { on_connected(id); };
-  cb.on_data = [this](SocketId id, std::string_view bytes) { on_socket_data(id, bytes); };
-  cb.on_drain = [this](SocketId id) { on_socket_drain(id); };
-  cb.on_closed = [this](SocketId id, const std::string& reason) { on_socket_closed(id, reason); };
-  cb.on_read_quota_spent = [this](SocketId id) { on_read_quota_spent(id); };
+  cb.on_connected = [this, id](SocketId) { on_connected(id); };
+  cb.on_data = [this, id](SocketId, std::string_view bytes) { on_socket_data(id, bytes); };
+  cb.on_drain = [this, id](SocketId) { on_socket_drain(id); };
+  cb.on_closed = [this, id](SocketId, const std::string& reason) { on_socket_closed(id, reason); };
+  cb.on_read_quota_spent = [this, id](SocketId) { on_read_quota_spent(id); };
   return cb;
 }
 
 Result<SocketId> PeerNetwork::add_socket(bool incoming) {
   SocketId id = next_id_++;
-  auto socket = PeerSocket::create(loop_, table_, id, socket_callbacks());
+  auto socket = PeerSocket::create(loop_, table_, id, socket_callbacks(id));
   if (!socket) return std::move(socket).error();
   Connection c;
   c.socket = std::move(*socket);
@@ -74,7 +107,8 @@ Result<SocketId> PeerNetwork::connect(const tracker::PeerEndpoint& endpoint,
   Connection& c = connections_.at(*id);
   c.endpoint = endpoint;
   c.info_hash = info_hash;
-  c.handshaker = PeerHandshaker::outgoing(wire::Handshake{options_.reserved, info_hash, options_.peer_id});
+  c.handshaker = ConnectionHandshake::outgoing(wire::Handshake{options_.reserved, info_hash, options_.peer_id},
+                                               dial_encrypted_first(encryption()), encryption_config());
   if (auto started = c.socket->connect(endpoint); !started) {
     connections_.erase(*id);  // nothing started, so no on_closed either
     return started.error();
@@ -98,7 +132,8 @@ bool PeerNetwork::accept(uv_stream_t* server) {
     return false;
   }
   c.endpoint = c.socket->endpoint();
-  c.handshaker = PeerHandshaker::incoming(options_.reserved, options_.peer_id, callbacks_.lookup);
+  c.handshaker = ConnectionHandshake::incoming(options_.reserved, options_.peer_id, callbacks_.lookup,
+                                              encryption_config());
   c.socket->set_deadline(options_.handshake_timeout,
                          "handshake timed out after " + duration_text(options_.handshake_timeout));
   return true;
@@ -123,6 +158,11 @@ void PeerNetwork::on_socket_data(SocketId id, std::string_view bytes) {
   // Written even when the step failed: an incoming peer that turns out to be ourselves then sees
   // our handshake and detects the loop on its side too.
   if (!step.send.empty()) c->socket->write(std::move(step.send));
+  if (step.cipher) {
+    // Written before it: the handshake bytes above are already encrypted as MSE wants them.
+    c->socket->set_cipher(std::move(*step.cipher));
+    c->mse_crypto = c->handshaker->selected();
+  }
   if (step.failure) {
     c->socket->close(std::move(*step.failure));
     return;
@@ -138,7 +178,7 @@ std::size_t PeerNetwork::torrent_limit(const std::optional<TorrentMatch>& match)
 void PeerNetwork::on_handshake_done(SocketId id) {
   Connection* c = find(id);
   if (!c || !c->handshaker) return;
-  PeerHandshaker& hs = *c->handshaker;
+  PeerHandshaker& hs = c->handshaker->bt();
   const InfoHash info_hash = hs.info_hash();
 
   std::optional<TorrentMatch> match = hs.match();
@@ -168,9 +208,40 @@ void PeerNetwork::on_handshake_done(SocketId id) {
   ready.endpoint = c->endpoint;
   ready.incoming = c->incoming;
   ready.leftover = hs.take_leftover();
+  ready.mse_crypto = c->mse_crypto;
+  if (c->mse_crypto != 0 && daemon::log_enabled(daemon::LogLevel::debug))
+    daemon::log_debug(std::string(c->incoming ? "incoming" : "outgoing") + " peer " + tracker::to_string(c->endpoint) +
+                      ": encrypted handshake accepted, " + crypto_text(c->mse_crypto));
   c->handshaker.reset();
   apply_rate_limits(id, *c);
   if (callbacks_.on_peer_ready) callbacks_.on_peer_ready(ready);
+}
+
+bool PeerNetwork::retry(SocketId id, Connection& c) {
+  if (c.incoming || c.ready || c.retried || shut_down_ || !c.handshaker || !c.socket->closed_by_peer() ||
+      !retry_other_way(encryption()) || !c.handshaker->rejected_before_answer())
+    return false;
+  const bool encrypted = !c.handshaker->encrypted();
+  const SocketId socket_id = next_id_++;
+  auto socket = PeerSocket::create(loop_, table_, socket_id, socket_callbacks(id));
+  if (!socket) return false;
+  const std::string where = tracker::to_string(c.endpoint);
+  if (daemon::log_enabled(daemon::LogLevel::debug))
+    daemon::log_debug("outgoing peer " + where + " hung up on our " +
+                      (encrypted ? "plaintext" : "encrypted") + " handshake; trying an " +
+                      (encrypted ? "encrypted" : "plaintext") + " one");
+  // The old socket is calling us from its last act and touches nothing after: replacing it here
+  // destroys it safely.
+  c.socket = std::move(*socket);
+  if (!c.socket->connect(c.endpoint)) return false;
+  c.retried = true;
+  ++retried_;
+  c.handshaker = ConnectionHandshake::outgoing(wire::Handshake{options_.reserved, c.info_hash, options_.peer_id},
+                                               encrypted, encryption_config());
+  c.socket->set_deadline(options_.connect_timeout,
+                         "connect to " + where + " timed out after " + duration_text(options_.connect_timeout));
+  c.socket->write(c.handshaker->start());
+  return true;
 }
 
 void PeerNetwork::on_socket_drain(SocketId id) {
@@ -182,6 +253,7 @@ void PeerNetwork::on_socket_closed(SocketId id, const std::string& reason) {
   auto it = connections_.find(id);
   if (it == connections_.end()) return;
   Connection& c = it->second;
+  if (retry(id, c)) return;
   // After the handshake the session logs closes with the torrent's name; before it, only here.
   if (!c.ready && daemon::log_enabled(daemon::LogLevel::debug))
     daemon::log_debug(std::string(c.incoming ? "incoming" : "outgoing") + " peer " + tracker::to_string(c.endpoint) +
@@ -342,7 +414,9 @@ PeerNetworkStats PeerNetwork::stats() const {
   for (const auto& [id, c] : connections_) {
     (c.ready ? s.ready : s.handshaking) += 1;
     (c.incoming ? s.incoming : s.outgoing) += 1;
+    if (c.ready && c.mse_crypto != 0) ++s.encrypted;
   }
+  s.retried = retried_;
   s.refused_incoming = listener_.refused();
   return s;
 }

@@ -24,6 +24,8 @@
 #include "core/util/result.hpp"
 #include "core/util/sha1.hpp"
 #include "core/wire/handshake.hpp"
+#include "daemon/net/connection_handshake.hpp"
+#include "daemon/net/encryption_mode.hpp"
 #include "daemon/net/peer_handshaker.hpp"
 #include "daemon/net/peer_listener.hpp"
 #include "daemon/net/peer_socket.hpp"
@@ -42,6 +44,7 @@ struct PeerNetworkOptions {
   std::size_t max_connections_per_torrent = 80;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds handshake_timeout{10'000};
+  EncryptionMode encryption = EncryptionMode::prefer_plaintext;
 };
 
 // A connection whose handshake completed.
@@ -52,12 +55,18 @@ struct PeerReady {
   tracker::PeerEndpoint endpoint;
   bool incoming = false;
   std::string leftover;  // bytes after their handshake: the start of their first messages
+  // The MSE handshake's choice: mse::kCryptoRc4 (the whole stream is encrypted, transparently),
+  // mse::kCryptoPlaintext (only the handshake was); 0: a plaintext handshake.
+  std::uint32_t mse_crypto = 0;
 };
 
 struct PeerNetworkCallbacks {
   // Which torrents we serve; asked for an incoming peer's info-hash and, for every connection,
   // for the torrent's connection limit when the handshake completes.
   TorrentLookup lookup;
+  // An encrypted handshake names its torrent only as HASH('req2', info-hash) (mse::req2_hash):
+  // the info-hash of the torrent we serve that hashes to it, else nullopt.
+  mse::SkeyLookup lookup_obfuscated;
   std::function<void(const PeerReady&)> on_peer_ready;
   // Bytes from a ready connection; valid only during the call.
   std::function<void(SocketId, std::string_view)> on_data;
@@ -75,6 +84,8 @@ struct PeerNetworkStats {
   std::size_t incoming = 0;
   std::size_t outgoing = 0;
   std::uint64_t refused_incoming = 0;  // closed at accept because of the global limit
+  std::size_t encrypted = 0;           // ready connections that did the MSE handshake
+  std::uint64_t retried = 0;           // outgoing handshakes tried again the other way
 };
 
 class PeerNetwork {
@@ -107,6 +118,11 @@ class PeerNetwork {
   // Connection limits can change at any time; connections already open are kept when a limit
   // is lowered, new ones wait until the count is below it.
   void set_connection_limits(std::size_t max_connections, std::size_t max_per_torrent);
+  // Which handshakes are accepted and dialled, for connections from now on.
+  void set_encryption(EncryptionMode mode) noexcept { options_.encryption = mode; }
+  // The mode in force: "disabled" when RC4 is unavailable (see mse::rc4_available), unless
+  // "required" was asked for, which then fails every connection with the reason.
+  EncryptionMode encryption() const noexcept;
   // BEP 5: the DHT bit of our handshake's reserved bytes, for connections from now on.
   void set_dht_bit(bool on) noexcept { options_.reserved.set_dht(on); }
   // Bytes per second, 0 = unlimited; a byte needs tokens from both the global and its torrent's
@@ -119,18 +135,24 @@ class PeerNetwork {
  private:
   struct Connection {
     std::unique_ptr<PeerSocket> socket;
-    std::optional<PeerHandshaker> handshaker;  // until the handshake completes
+    std::optional<ConnectionHandshake> handshaker;  // until the handshake completes
     tracker::PeerEndpoint endpoint;
     InfoHash info_hash;
     bool incoming = false;
     bool ready = false;
+    bool retried = false;  // the other kind of handshake is being tried
+    std::uint32_t mse_crypto = 0;
     std::optional<std::pair<InfoHash, std::string>> outgoing_key;
     UploadQueue upload;         // piece messages waiting for upload tokens
     std::uint64_t up_quota = 0;  // upload tokens granted and not spent yet
   };
 
   Result<SocketId> add_socket(bool incoming);
-  PeerSocketCallbacks socket_callbacks();
+  // Callbacks that report for connection `id`, whichever socket it uses now.
+  PeerSocketCallbacks socket_callbacks(SocketId id);
+  EncryptionConfig encryption_config() const;
+  // The first outgoing attempt failed in a way the other kind of handshake may fix: dial again.
+  bool retry(SocketId id, Connection& c);
   bool accept(uv_stream_t* server);
   void on_connected(SocketId id);
   void on_socket_data(SocketId id, std::string_view bytes);
@@ -157,7 +179,9 @@ class PeerNetwork {
   std::unordered_map<SocketId, Connection> connections_;
   std::set<std::pair<InfoHash, std::string>> outgoing_keys_;  // (torrent, "ip:port")
   std::unordered_map<InfoHash, std::size_t> ready_per_torrent_;
-  SocketId next_id_ = 1;
+  SocketId next_id_ = 1;  // connection and socket ids come from the same counter, never reused
+  bool rc4_ = false;      // mse::rc4_available()
+  std::uint64_t retried_ = 0;
   bool shut_down_ = false;
   RateLimiter limiter_;
   uv_timer_t* rate_timer_ = nullptr;  // runs only while a socket waits for tokens

@@ -281,6 +281,8 @@ void PeerSocket::on_read(ssize_t nread, const uv_buf_t* buf) {
   if (closing_) return;
   if (nread > 0) {
     if (read_quota_) *read_quota_ -= std::min<std::uint64_t>(*read_quota_, static_cast<std::uint64_t>(nread));
+    // The shared read buffer is ours until the callback returns: decrypted in place.
+    if (cipher_.decrypts()) cipher_.decrypt(buf->base, static_cast<std::size_t>(nread));
     if (callbacks_.on_data) {
       callbacks_.on_data(id_, std::string_view(buf->base, static_cast<std::size_t>(nread)));
     }
@@ -292,8 +294,10 @@ void PeerSocket::on_read(ssize_t nread, const uv_buf_t* buf) {
     // A zero-byte buffer: the quota ran out between the allocation and the read.
     set_read_quota(read_quota_);
   } else if (nread == UV_EOF) {
+    closed_by_peer_ = true;
     close("connection closed by peer");
   } else if (nread < 0) {
+    closed_by_peer_ = true;
     close("read error: " + uv_text(static_cast<int>(nread)));
   }
 }
@@ -301,6 +305,7 @@ void PeerSocket::on_read(ssize_t nread, const uv_buf_t* buf) {
 bool PeerSocket::write(std::string bytes) {
   if (closing_) return false;
   if (bytes.empty()) return true;
+  if (cipher_.encrypts()) cipher_.encrypt(bytes.data(), bytes.size());
   queued_bytes_ += bytes.size();
   pending_.push_back(std::move(bytes));
   flush();
@@ -332,6 +337,7 @@ void PeerSocket::flush() {
   if (rc < 0) {
     queued_bytes_ -= w->bytes;
     delete w;
+    closed_by_peer_ = true;
     close("write error: " + uv_text(rc));
     return;
   }
@@ -343,6 +349,7 @@ void PeerSocket::on_write_done(std::size_t bytes, int status) {
   queued_bytes_ -= bytes;
   if (closing_) return;
   if (status < 0) {
+    closed_by_peer_ = true;
     close("write error: " + uv_text(status));
     return;
   }

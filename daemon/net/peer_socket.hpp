@@ -20,6 +20,7 @@
 
 #include <uv.h>
 
+#include "core/mse/mse_keys.hpp"
 #include "core/tracker/peer_endpoint.hpp"
 #include "core/util/result.hpp"
 
@@ -77,6 +78,13 @@ class PeerSocket {
 
   // Queues bytes; false once the socket is closing.
   bool write(std::string bytes);
+
+  // From now on every byte written is encrypted and every byte read decrypted, in place, before
+  // it is queued or handed to on_data (MSE after its handshake).
+  void set_cipher(mse::PayloadCipher cipher) { cipher_ = std::move(cipher); }
+  // The peer ended the connection (end of stream, reset, a failed write), rather than we or a
+  // deadline did.
+  bool closed_by_peer() const noexcept { return closed_by_peer_; }
   // Bytes accepted by write() that the kernel has not taken yet.
   std::size_t queued_bytes() const noexcept { return queued_bytes_; }
 
@@ -135,6 +143,8 @@ class PeerSocket {
   bool paused_ = false;
   bool closing_ = false;
   std::optional<std::uint64_t> read_quota_;
+  mse::PayloadCipher cipher_;  // a no-op until set_cipher
+  bool closed_by_peer_ = false;
   std::string deadline_reason_;
   std::string close_reason_;
 };

@@ -255,3 +255,25 @@ TEST_CASE("config file: lsd and lsd_interface; --no-lsd overrides the file") {
   CHECK_FALSE(flagged->settings.lsd);
   CHECK(flagged->settings.lsd_interface == "10.1.2.3");
 }
+
+TEST_CASE("config file: encryption takes the four mode names and nothing else") {
+  for (const char* name : {"disabled", "prefer_plaintext", "prefer_encrypted", "required"}) {
+    auto c = parse_config(std::string(R"({"encryption": ")") + name + "\"}", "f");
+    REQUIRE(c.ok());
+    REQUIRE(c->encryption.has_value());
+    CHECK(std::string(btd::net::encryption_mode_name(*c->encryption)) == name);
+  }
+  for (const char* bad : {R"({"encryption": "forced"})", R"({"encryption": true})", R"({"encryption": 2})",
+                          R"({"encryption": "Required"})"})
+    CHECK(mentions(error_of(bad), "\"encryption\" must be one of \"disabled\", \"prefer_plaintext\""));
+
+  const auto env = env_of({{"HOME", "/h"}});
+  auto defaults = resolve_daemon_options(DaemonFlags{}, ConfigFile{}, env);
+  REQUIRE(defaults.ok());
+  CHECK(defaults->settings.encryption == btd::net::EncryptionMode::prefer_plaintext);
+  ConfigFile file;
+  file.encryption = btd::net::EncryptionMode::required;
+  auto resolved = resolve_daemon_options(DaemonFlags{}, file, env);
+  REQUIRE(resolved.ok());
+  CHECK(resolved->settings.encryption == btd::net::EncryptionMode::required);
+}

@@ -5,10 +5,12 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "core/mse/mse_initiator.hpp"
 #include "tests/daemon/net/net_test_support.hpp"
 
 using namespace btd;
@@ -48,6 +50,11 @@ struct Node {
       if (served.count(h) == 0) return std::nullopt;
       return TorrentMatch{};
     };
+    cb.lookup_obfuscated = [this](const Sha1Digest& req2) -> std::optional<InfoHash> {
+      for (const InfoHash& h : served)
+        if (mse::req2_hash(h) == req2) return h;
+      return std::nullopt;
+    };
     cb.on_peer_ready = [this](const PeerReady& r) { ready.push_back(r); };
     cb.on_data = [this](SocketId id, std::string_view bytes) { received[id].append(bytes); };
     cb.on_drain = [this](SocketId id) { drained.push_back(id); };
@@ -69,6 +76,12 @@ struct Node {
     return it == closed.end() ? std::string("<open>") : it->second;
   }
 };
+
+PeerNetworkOptions plaintext_only() {
+  PeerNetworkOptions options;
+  options.encryption = EncryptionMode::disabled;
+  return options;
+}
 
 const std::string kIdA = "-BD0100-aaaaaaaaaaaa";
 const std::string kIdB = "-BD0100-bbbbbbbbbbbb";
@@ -186,7 +199,7 @@ TEST_CASE("8 MiB with back-pressure: the queue holds while the reader pauses, th
 TEST_CASE("an incoming peer asking for a torrent we do not serve is refused with the info-hash") {
   TestLoop loop;
   Node a(loop.get(), kIdA, {hash_of('h')});
-  Node b(loop.get(), kIdB, {hash_of('u')});
+  Node b(loop.get(), kIdB, {hash_of('u')}, plaintext_only());  // no encrypted retry
   auto id = b.net->connect(local(a.listen()), hash_of('u'));
   REQUIRE(id.ok());
   REQUIRE(loop.run_until([&] { return a.closed.size() == 1 && b.closed.size() == 1; }));
@@ -256,7 +269,8 @@ TEST_CASE("a peer that connects and says nothing is closed by the handshake time
 
 TEST_CASE("an HTTP request instead of a handshake is closed with a reason") {
   TestLoop loop;
-  Node a(loop.get(), kIdA, {hash_of('h')});
+  // With encryption on it would be taken for the start of a DH key (see the MSE tests).
+  Node a(loop.get(), kIdA, {hash_of('h')}, plaintext_only());
   int fd = raw_connect(a.listen());
   REQUIRE(raw_send(fd, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
   REQUIRE(loop.run_until([&] { return a.closed.size() == 1; }));
@@ -341,7 +355,7 @@ TEST_CASE("global limit: the connection beyond it is accepted and closed at once
   PeerNetworkOptions options;
   options.max_connections = 2;
   Node a(loop.get(), kIdA, {hash_of('1'), hash_of('2'), hash_of('3')}, options);
-  Node b(loop.get(), kIdB, {hash_of('1'), hash_of('2'), hash_of('3')});
+  Node b(loop.get(), kIdB, {hash_of('1'), hash_of('2'), hash_of('3')}, plaintext_only());
   const std::uint16_t port = a.listen();
   for (char c : {'1', '2', '3'}) REQUIRE(b.net->connect(local(port), hash_of(c)).ok());
   REQUIRE(loop.run_until([&] { return b.ready.size() == 2 && b.closed.size() == 1; }));
@@ -415,4 +429,195 @@ TEST_CASE("a network destroyed with open connections leaves no handle behind") {
   a.reset();  // no callbacks into the destroyed node
   REQUIRE(loop.run_until([&] { return b.closed.size() == 1; }));
   shut_down(loop, {&b});
+}
+
+// ---- Message Stream Encryption ---------------------------------------------------------------
+
+namespace {
+
+PeerNetworkOptions with_encryption(EncryptionMode mode) {
+  PeerNetworkOptions options;
+  options.encryption = mode;
+  return options;
+}
+
+void fill_random(std::uint8_t* data, std::size_t size) {
+  static std::uint64_t x = 0x2545f4914f6cdd1dULL;
+  for (std::size_t i = 0; i < size; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    data[i] = static_cast<std::uint8_t>(x >> 32);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("MSE: two networks requiring encryption exchange RC4 streams, 2 MiB both ways") {
+  TestLoop loop;
+  const InfoHash h = hash_of('h');
+  Node a(loop.get(), kIdA, {h}, with_encryption(EncryptionMode::required));
+  Node b(loop.get(), kIdB, {h}, with_encryption(EncryptionMode::required));
+  auto id = b.net->connect(local(a.listen()), h);
+  REQUIRE(id.ok());
+  REQUIRE(loop.run_until([&] { return a.ready.size() == 1 && b.ready.size() == 1; }));
+  CHECK(a.ready[0].mse_crypto == mse::kCryptoRc4);
+  CHECK(b.ready[0].mse_crypto == mse::kCryptoRc4);
+  CHECK(a.ready[0].theirs.peer_id == id_of(kIdB));
+  CHECK(a.net->stats().encrypted == 1);
+
+  std::string big(2 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 131) >> 3);
+  const SocketId at_a = a.ready[0].id;
+  // In pieces, so writes queue while one is in flight and the stream order is what counts.
+  for (std::size_t at = 0; at < big.size(); at += 100'000) {
+    CHECK(b.net->send(*id, big.substr(at, 100'000)));
+    CHECK(a.net->send(at_a, big.substr(at, 100'000)));
+  }
+  REQUIRE(loop.run_until([&] { return a.received[at_a].size() == big.size() && b.received[*id].size() == big.size(); }));
+  CHECK(a.received[at_a] == big);
+  CHECK(b.received[*id] == big);
+  shut_down(loop, {&a, &b});
+}
+
+TEST_CASE("MSE: a plaintext dialer hung up on by a peer requiring encryption retries encrypted") {
+  TestLoop loop;
+  const InfoHash h = hash_of('h');
+  Node a(loop.get(), kIdA, {h}, with_encryption(EncryptionMode::required));
+  Node b(loop.get(), kIdB, {h});  // prefer_plaintext, the default
+  auto id = b.net->connect(local(a.listen()), h);
+  REQUIRE(id.ok());
+  REQUIRE(loop.run_until([&] { return a.ready.size() == 1 && b.ready.size() == 1; }));
+  CHECK(b.ready[0].id == *id);  // the same connection, as far as the owner can tell
+  CHECK(b.ready[0].mse_crypto == mse::kCryptoRc4);
+  CHECK(b.closed.empty());
+  CHECK(b.net->stats().retried == 1);
+  REQUIRE(a.closed.size() == 1);
+  CHECK(a.closed.begin()->second == "plaintext handshake refused: the \"encryption\" setting is \"required\"");
+  CHECK(b.net->send(*id, "after retry"));
+  REQUIRE(loop.run_until([&] { return a.received[a.ready[0].id] == "after retry"; }));
+  shut_down(loop, {&a, &b});
+}
+
+TEST_CASE("MSE: an encrypted dialer hung up on by a plaintext-only peer retries plaintext") {
+  TestLoop loop;
+  const InfoHash h = hash_of('h');
+  Node a(loop.get(), kIdA, {h}, with_encryption(EncryptionMode::disabled));
+  Node b(loop.get(), kIdB, {h}, with_encryption(EncryptionMode::prefer_encrypted));
+  auto id = b.net->connect(local(a.listen()), h);
+  REQUIRE(id.ok());
+  REQUIRE(loop.run_until([&] { return a.ready.size() == 1 && b.ready.size() == 1; }));
+  CHECK(b.ready[0].mse_crypto == 0);
+  CHECK(a.ready[0].mse_crypto == 0);
+  CHECK(b.net->stats().retried == 1);
+  REQUIRE(a.closed.size() == 1);
+  CHECK(a.closed.begin()->second.find("encrypted handshakes are off") != std::string::npos);
+  shut_down(loop, {&a, &b});
+}
+
+TEST_CASE("MSE: required dialer and plaintext-only listener: refused once, no retry") {
+  TestLoop loop;
+  const InfoHash h = hash_of('h');
+  Node a(loop.get(), kIdA, {h}, with_encryption(EncryptionMode::disabled));
+  Node b(loop.get(), kIdB, {h}, with_encryption(EncryptionMode::required));
+  auto id = b.net->connect(local(a.listen()), h);
+  REQUIRE(id.ok());
+  REQUIRE(loop.run_until([&] { return b.closed.size() == 1; }));
+  loop.run_for(100ms);
+  CHECK(a.closed.size() == 1);
+  CHECK(b.net->stats().retried == 0);
+  CHECK(a.ready.empty());
+  CHECK(b.ready.empty());
+  shut_down(loop, {&a, &b});
+}
+
+TEST_CASE("MSE: an encrypted handshake for a torrent we do not serve is refused") {
+  TestLoop loop;
+  Node a(loop.get(), kIdA, {hash_of('h')});
+  Node b(loop.get(), kIdB, {hash_of('u')}, with_encryption(EncryptionMode::required));
+  REQUIRE(b.net->connect(local(a.listen()), hash_of('u')).ok());
+  REQUIRE(loop.run_until([&] { return a.closed.size() == 1 && b.closed.size() == 1; }));
+  CHECK(a.closed.begin()->second == "encrypted handshake: the peer asks for a torrent we do not serve");
+  shut_down(loop, {&a, &b});
+}
+
+TEST_CASE("MSE: a raw initiator offering both gets plaintext after the handshake, as aria2 does") {
+  TestLoop loop;
+  const InfoHash h = hash_of('h');
+  Node a(loop.get(), kIdA, {h});
+  const std::uint16_t port = a.listen();
+  std::string theirs_seen;  // a's BitTorrent handshake, as the raw peer read it
+  std::optional<std::string> failure;
+  std::thread peer([&] {
+    int fd = raw_connect(port);
+    std::string ia = handshake_bytes(h, "-AR1360-rawinitiator");
+    mse::MseInitiator initiator(h, mse::kCryptoPlaintext | mse::kCryptoRc4, ia, fill_random);
+    raw_send(fd, initiator.start());
+    std::string rest;
+    for (bool done = false; !done && !failure;) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 5000) <= 0) { failure = "silence"; break; }
+      char buf[4096];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) { failure = "closed"; break; }
+      mse::MseStep step = initiator.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+      raw_send(fd, step.send);
+      if (step.failure) failure = step.failure;
+      if (step.complete) {
+        mse::MseResult r = initiator.take_result();
+        if (r.selected != mse::kCryptoPlaintext) failure = "selected " + std::to_string(r.selected);
+        rest = r.payload;
+        done = true;
+      }
+    }
+    // Plaintext from here: a's handshake, then our "interested" goes unencrypted.
+    bool eof = false;
+    while (!failure && rest.size() < 68 && !eof) rest += raw_read_all(fd, eof, 300);
+    theirs_seen = rest;
+    raw_send(fd, std::string("\0\0\0\x01\x02", 5));
+    raw_read_all(fd, eof, 500);
+    ::close(fd);
+  });
+  REQUIRE(loop.run_until([&] { return a.ready.size() == 1 && !a.received[a.ready[0].id].empty(); }));
+  peer.join();
+  CHECK_FALSE(failure);
+  CHECK(a.ready[0].mse_crypto == mse::kCryptoPlaintext);
+  CHECK(a.ready[0].theirs.peer_id == id_of("-AR1360-rawinitiator"));
+  CHECK(theirs_seen.substr(0, 20) == std::string(wire::kProtocolString));
+  CHECK(a.received[a.ready[0].id] == std::string("\0\0\0\x01\x02", 5));
+  shut_down(loop, {&a});
+}
+
+TEST_CASE("MSE: an HTTP request with encryption on waits for a whole DH key and times out silently") {
+  TestLoop loop;
+  PeerNetworkOptions options;
+  options.handshake_timeout = 200ms;
+  Node a(loop.get(), kIdA, {hash_of('h')}, options);
+  int fd = raw_connect(a.listen());
+  REQUIRE(raw_send(fd, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+  REQUIRE(loop.run_until([&] { return a.closed.size() == 1; }));
+  CHECK(a.closed.begin()->second == "handshake timed out after 200 ms");
+  bool eof = false;
+  CHECK(raw_read_all(fd, eof).empty());
+  CHECK(eof);
+  ::close(fd);
+  shut_down(loop, {&a});
+}
+
+TEST_CASE("MSE: random bytes are answered with one Yb and closed once req1 cannot be in them") {
+  TestLoop loop;
+  Node a(loop.get(), kIdA, {hash_of('h')});
+  int fd = raw_connect(a.listen());
+  std::string garbage(4096, '\0');
+  fill_random(reinterpret_cast<std::uint8_t*>(garbage.data()), garbage.size());
+  garbage[0] = 0x13;  // even starting like a handshake: the second byte decides
+  REQUIRE(raw_send(fd, garbage));
+  REQUIRE(loop.run_until([&] { return a.closed.size() == 1; }));
+  CHECK(a.closed.begin()->second == "encrypted handshake: no req1 hash within 512 bytes of padding (not MSE, or a different secret)");
+  bool eof = false;
+  const std::string answer = raw_read_all(fd, eof);
+  CHECK(answer.size() >= mse::kDhKeySize);
+  CHECK(answer.size() <= mse::kDhKeySize + mse::kMaxPad);
+  ::close(fd);
+  shut_down(loop, {&a});
 }
