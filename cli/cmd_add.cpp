@@ -1,4 +1,5 @@
-// btctl add FILE.torrent|MAGNET [--dir D] [--paused] [--peer HOST:PORT]...: torrent.add with the
+// btctl add FILE.torrent|MAGNET [--dir D] [--paused] [--peer HOST:PORT]... [--only LIST]
+// [--skip LIST]: torrent.add with the
 // .torrent's bytes inline, so the daemon needs no access to the user's files.
 #include "cli/cmd_add.hpp"
 
@@ -13,6 +14,7 @@
 #include "cli/command.hpp"
 #include "cli/daemon_call.hpp"
 #include "cli/file_io.hpp"
+#include "cli/file_list.hpp"
 #include "cli/status_table.hpp"
 #include "core/util/base64.hpp"
 
@@ -26,7 +28,8 @@ constexpr std::int64_t kMaxTorrentFileBytes = std::int64_t{48} << 20;
 
 int usage(const std::string& why) {
   std::cerr << "btctl: " << why
-            << "\nusage: btctl add FILE.torrent|MAGNET [--dir D] [--paused] [--peer HOST:PORT]...\n";
+            << "\nusage: btctl add FILE.torrent|MAGNET [--dir D] [--paused] [--peer HOST:PORT]... "
+               "[--only LIST] [--skip LIST]\n";
   return kExitUsage;
 }
 
@@ -65,7 +68,11 @@ std::string absolute_dir(const std::string& dir, const std::string& cwd) {
 }
 
 int run_add(const GlobalOptions& global, const std::vector<std::string>& words) {
-  Args args(words, {{"dir", true, false, 0}, {"paused", false, false, 0}, {"peer", true, true, 0}});
+  Args args(words, {{"dir", true, false, 0},
+                    {"paused", false, false, 0},
+                    {"peer", true, true, 0},
+                    {"only", true, false, 0},
+                    {"skip", true, false, 0}});
   if (!args.ok()) return usage(args.error());
   if (args.positional().size() != 1) return usage("add needs exactly one FILE.torrent or MAGNET");
   const std::string& source = args.positional()[0];
@@ -76,6 +83,19 @@ int run_add(const GlobalOptions& global, const std::vector<std::string>& words) 
       return usage("--peer " + p + " is not HOST:PORT (IPv6 as [ADDR]:PORT, port 1-65535)");
   const auto dir = args.value("dir");
   if (dir && dir->empty()) return usage("--dir needs a directory");
+  // --only 0,2: just these files; --skip 1: all but these (file indexes as `btctl info` and
+  // `btctl files` number them). A magnet's files are not known yet: its so= does this.
+  nlohmann::json only, skip;
+  for (const auto& [option, out] : {std::pair<const char*, nlohmann::json*>{"only", &only}, {"skip", &skip}}) {
+    if (auto text = args.value(option)) {
+      std::string why;
+      auto list = parse_file_list(*text, false, why);
+      if (!list) return usage("--" + std::string(option) + " " + *text + ": " + why);
+      if (is_magnet(source))
+        return usage("--" + std::string(option) + " needs a .torrent; a magnet link selects files with so=0,2");
+      *out = std::move(*list);
+    }
+  }
 
   nlohmann::json params = nlohmann::json::object();
   if (is_magnet(source)) {
@@ -100,6 +120,8 @@ int run_add(const GlobalOptions& global, const std::vector<std::string>& words) 
   }
   if (args.flag("paused")) params["paused"] = true;
   if (!peers.empty()) params["peers"] = peers;
+  if (!only.is_null()) params["files"] = only;
+  if (!skip.is_null()) params["skip_files"] = skip;
 
   CallOutcome out = call_daemon(global, "torrent.add", params);
   if (out.exit_code != kExitOk) return out.exit_code;

@@ -1,9 +1,12 @@
-// btctl remove / pause / resume / verify / peers / files: one method, one ID each.
+// btctl remove / pause / resume / verify / peers / files: one method, one ID each (files may
+// first change the file selection with torrent.set_files).
+#include <algorithm>
 #include <iostream>
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
 #include "cli/daemon_call.hpp"
+#include "cli/file_list.hpp"
 #include "cli/status_table.hpp"
 
 namespace btd::cli {
@@ -89,9 +92,35 @@ int run_peers(const GlobalOptions& global, const std::vector<std::string>& words
 }
 
 int run_files(const GlobalOptions& global, const std::vector<std::string>& words) {
-  auto args = parse_id_command("files", words, {});
+  constexpr const char* kFilesUsage = " [--skip LIST] [--want LIST|all] [--high LIST] [--normal LIST|all]";
+  auto args = parse_id_command("files", words,
+                               {{"skip", true, true, 0}, {"want", true, true, 0}, {"normal", true, true, 0},
+                                {"high", true, true, 0}},
+                               kFilesUsage);
   if (!args) return kExitUsage;
-  return call_and_print(global, "torrent.files", {{"id", args->positional()[0]}},
+  const std::string id = args->positional()[0];
+  // Every list is checked before anything is sent; "all" lists go first, so `--want all
+  // --skip 3` means every file but 3. --want is --normal by the name transmission uses.
+  std::vector<std::pair<nlohmann::json, const char*>> changes;
+  for (const auto& [option, priority] : {std::pair{"want", "normal"}, std::pair{"normal", "normal"},
+                                         std::pair{"high", "high"}, std::pair{"skip", "skip"}}) {
+    for (const std::string& text : args->values(option)) {
+      std::string why;
+      auto list = parse_file_list(text, std::string(option) != "skip", why);
+      if (!list) {
+        std::cerr << "btctl: --" << option << " " << text << ": " << why << "\nusage: btctl files ID" << kFilesUsage
+                  << "\n";
+        return kExitUsage;
+      }
+      changes.emplace_back(std::move(*list), priority);
+    }
+  }
+  std::stable_partition(changes.begin(), changes.end(), [](const auto& c) { return c.first.is_string(); });
+  for (const auto& [files, priority] : changes) {
+    CallOutcome out = call_daemon(global, "torrent.set_files", {{"id", id}, {"files", files}, {"priority", priority}});
+    if (out.exit_code != kExitOk) return out.exit_code;
+  }
+  return call_and_print(global, "torrent.files", {{"id", id}},
                         [](const nlohmann::json& r) { return render_files_table(r, terminal_width()); });
 }
 

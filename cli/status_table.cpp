@@ -293,14 +293,21 @@ std::string render_peers_table(const json& peers_result, std::size_t width) {
 std::string render_files_table(const json& files_result, std::size_t width) {
   const json& files = list_of(files_result, "files");
   if (files.empty()) return "no files\n";
-  const std::vector<Column> columns = {
-      {"PATH", false, true}, {"SIZE", true, false}, {"PROGRESS", false, false}};
+  // # is the index torrent.set_files and `btctl files --skip` take (pad files, not listed,
+  // have indexes too, so it can jump).
+  const std::vector<Column> columns = {{"#", true, false},        {"PATH", false, true},
+                                       {"SIZE", true, false},     {"PRIORITY", false, false},
+                                       {"PROGRESS", false, false}};
   std::vector<std::vector<std::string>> rows;
   for (const json& f : files) {
     const auto size = int_of(f, "size");
+    const auto index = int_of(f, "index");
+    const std::string priority = text_of(f, "priority");
     rows.push_back({
+        index ? std::to_string(*index) : "-",
         sanitize_for_terminal(text_of(f, "path")),
         size ? format_size(*size) : "-",
+        priority.empty() ? "-" : sanitize_for_terminal(priority),
         render_progress(number_of(f, "progress"), 20),
     });
   }

@@ -7,6 +7,7 @@
 #include "core/util/overloaded.hpp"
 #include "core/util/hex.hpp"
 #include "daemon/dht/dht_service.hpp"
+#include "daemon/file_selection.hpp"
 #include "daemon/lsd/lsd_service.hpp"
 #include "daemon/log.hpp"
 #include "daemon/net/peer_network.hpp"
@@ -46,6 +47,8 @@ void close_waiter_timer(PieceWaiter& w) {
   w.timer = nullptr;
 }
 
+}  // namespace
+
 StorageLayout layout_of(const Metainfo& m) {
   std::vector<LayoutFile> layout_files;
   for (const FileEntry& f : m.files) layout_files.push_back({f.size, f.pad});
@@ -53,6 +56,8 @@ StorageLayout layout_of(const Metainfo& m) {
   // The metainfo parser checked the same sizes, so this cannot fail for a parsed torrent.
   return std::move(*layout);
 }
+
+namespace {
 
 TorrentFiles torrent_files(const Metainfo& m, const std::string& download_dir) {
   std::vector<std::string> paths;
@@ -140,7 +145,11 @@ Result<void> Session::start() {
     if (!r) log_error("cannot restore torrent " + st.id + ": " + r.error().message);
     if (r && st.magnet_uri && has_torrent)
       if (TorrentEntry* t = find(st.id); t && !t->magnet)
-        if (auto m = parse_magnet(*st.magnet_uri)) t->magnet = std::move(*m);
+        if (auto m = parse_magnet(*st.magnet_uri)) {
+          t->magnet = std::move(*m);
+          // The metadata came but no selection was saved after it (a crash in between): so= again.
+          apply_select_only(*t);
+        }
   }
   for (const auto& p : problems) log_error("state dir: " + p);
   return {};
@@ -217,7 +226,7 @@ SessionStats Session::stats() {
 
 rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
                                                const std::vector<std::string>& peers, std::int64_t added_at,
-                                               std::optional<ResumeData> resume) {
+                                               std::optional<ResumeData> resume, const AddSelection& selection) {
   auto meta = parse_metainfo(torrent_bytes);
   if (!meta) return rpc::RpcError(rpc::code::invalid_metainfo, meta.error().message);
   const std::string id = meta->info_hash.hex();
@@ -230,15 +239,32 @@ rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::s
     if (!ep) return rpc::RpcError(rpc::code::invalid_params, "invalid params: peer \"" + p + "\" is not host:port");
     endpoints.push_back(*ep);
   }
+  std::vector<FilePriority> priorities;
+  if (selection.only) {
+    priorities.assign(meta->files.size(), FilePriority::skip);
+    if (auto bad = set_file_priority(*meta, *selection.only, "files", FilePriority::normal, priorities)) return *bad;
+  }
+  if (!selection.skip.empty())
+    if (auto bad = set_file_priority(*meta, selection.skip, "skip_files", FilePriority::skip, priorities)) return *bad;
+  if (resume && !resume->file_priorities.empty()) {
+    if (resume->file_priorities.size() == meta->files.size())
+      priorities = resume->file_priorities;
+    else
+      log_warning(id.substr(0, 8) + ": the saved file selection has " + std::to_string(resume->file_priorities.size()) +
+                  " entries for " + std::to_string(meta->files.size()) + " files; every file is downloaded");
+  }
   auto entry = std::make_unique<TorrentEntry>();
   entry->id = id;
   entry->meta = std::make_shared<const Metainfo>(std::move(*meta));
+  entry->file_priorities = std::move(priorities);
   entry->torrent_bytes = std::move(torrent_bytes);
   entry->download_dir = download_dir.empty() ? config_.download_dir : download_dir;
   entry->added_at = added_at;
   entry->paused = paused;
   entry->named_peers = std::move(endpoints);
   if (auto opened = open_disk(*entry); !opened) return rpc::RpcError(rpc::code::invalid_metainfo, opened.error().message);
+  if (!entry->file_priorities.empty())
+    entry->disk->set_skipped_files(skipped_files(*entry->meta, entry->file_priorities), Bitfield(entry->meta->piece_count));
   if (resume) {
     entry->downloaded_before = resume->downloaded_total;
     entry->uploaded_before = resume->uploaded_total;
@@ -267,8 +293,10 @@ Result<void> Session::open_disk(TorrentEntry& t) {
 }
 
 void Session::add_new_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
-                              const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond) {
-  auto added = add_torrent(std::move(torrent_bytes), std::move(download_dir), paused, peers, added_at, std::nullopt);
+                              const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond,
+                              const AddSelection& selection) {
+  auto added = add_torrent(std::move(torrent_bytes), std::move(download_dir), paused, peers, added_at, std::nullopt,
+                           selection);
   if (!added) {
     respond.error(added.error());
     return;
@@ -373,13 +401,13 @@ void Session::on_check_done(const std::string& id, Result<Bitfield> have) {
 }
 
 void Session::start_engine(TorrentEntry& t, Bitfield have) {
-  const bool was_complete = have.all();
-  auto engine = Torrent::create(t.meta, std::move(have), config_.torrent, rng_state_++);
+  auto engine = Torrent::create(t.meta, std::move(have), config_.torrent, rng_state_++, piece_wanted(t));
   if (!engine) {
     t.error = engine.error().message;
     return;
   }
   t.engine = std::move(*engine);
+  const bool was_complete = t.engine->complete();  // every wanted piece: a seed to trackers
   apply_torrent_limits(t);
   const TimePoint n = now();
   if (t.paused) t.engine->set_paused(true, n);
@@ -409,8 +437,9 @@ void Session::start_announcer(TorrentEntry& t, bool completed) {
       // would pass for a seed, and trackers send seeds no seeds).
       if (e && e->fetch) return {0, 0, 16 * 1024};
       if (!e || !e->engine) return {};
+      // Wanted bytes only: a torrent with skipped files is done when its selection is.
       return {static_cast<std::int64_t>(e->engine->uploaded()), static_cast<std::int64_t>(e->engine->downloaded()),
-              e->meta->total_size - e->engine->bytes_have()};
+              e->engine->wanted_left()};
     });
     t.announcer->set_on_peers([this, id](std::vector<tracker::PeerEndpoint> peers) {
       if (TorrentEntry* e = find(id)) add_peers(*e, peers, PeerSource::tracker);
@@ -776,7 +805,11 @@ rpc::Json Session::status_json(TorrentEntry& t, TimePoint n) {
   const Metainfo& m = *t.meta;
   std::string state = "checking";
   std::optional<std::string> error = t.error;
-  std::int64_t have_bytes = 0;
+  // Without an engine (checking, fetching, failed) nothing counts as had yet.
+  std::int64_t wanted_size = m.total_size;
+  if (t.file_priorities.size() == m.files.size() && m.piece_count > 0)
+    wanted_size = wanted_bytes(layout_of(m), piece_wanted(t));
+  std::int64_t left = wanted_size;
   std::size_t pieces_have = 0;
   double down = 0, up = 0;
   std::uint64_t downloaded = 0, uploaded = 0;
@@ -784,7 +817,8 @@ rpc::Json Session::status_json(TorrentEntry& t, TimePoint n) {
   if (t.engine && !t.checking) {
     state = torrent_state_name(t.engine->state());
     if (t.engine->error()) error = t.engine->error();
-    have_bytes = t.engine->bytes_have();
+    wanted_size = t.engine->wanted_bytes();
+    left = t.engine->wanted_left();
     pieces_have = t.engine->have().count();
     down = t.engine->download_rate(n);
     up = t.engine->upload_rate(n);
@@ -798,10 +832,13 @@ rpc::Json Session::status_json(TorrentEntry& t, TimePoint n) {
     peers = t.fetch->peer_count();
   }
   if (error) state = "error";
-  const double progress = m.piece_count == 0 ? 0.0 : static_cast<double>(pieces_have) / m.piece_count;
+  // Over the wanted bytes: 1.0 once every selected file is in (all of them without a selection).
+  double progress = 0.0;
+  if (m.piece_count > 0 && t.engine && !t.checking)
+    progress = wanted_size == 0 ? 1.0 : static_cast<double>(wanted_size - left) / static_cast<double>(wanted_size);
   rpc::Json eta = nullptr;
   if (state == "seeding") eta = 0;
-  else if (down > 0) eta = static_cast<std::int64_t>(static_cast<double>(m.total_size - have_bytes) / down);
+  else if (down > 0) eta = static_cast<std::int64_t>(static_cast<double>(left) / down);
   rpc::Json trackers = rpc::Json::array();
   if (t.announcer) {
     for (const auto& row : t.announcer->status())
@@ -819,6 +856,8 @@ rpc::Json Session::status_json(TorrentEntry& t, TimePoint n) {
       {"state", state},
       {"progress", progress},
       {"size", m.total_size},
+      {"wanted_size", wanted_size},
+      {"left", left},
       {"piece_length", m.piece_length},
       {"pieces", m.piece_count},
       {"pieces_have", pieces_have},
@@ -883,6 +922,7 @@ ResumeData Session::resume_snapshot(TorrentEntry& t) {
   r.upload_rate_limit = t.limits.upload_rate_limit;
   r.max_connections.reset();
   if (t.limits.max_connections) r.max_connections = *t.limits.max_connections;
+  r.file_priorities = t.file_priorities;
   r.peers.clear();
   for (const auto* list : {&t.named_peers, &t.tracker_peers})
     for (const auto& p : *list)

@@ -16,6 +16,7 @@
 #include "core/magnet/magnet.hpp"
 #include "core/metadata/metadata_fetch.hpp"
 #include "core/metainfo/metainfo.hpp"
+#include "core/storage/file_priority.hpp"
 #include "core/torrent/torrent.hpp"
 #include "core/wire/peer_id.hpp"
 #include "daemon/daemon_options.hpp"
@@ -102,6 +103,23 @@ struct TorrentEntry {
   std::uint64_t resume_saved_ms = 0;  // loop time of the last save's start
   std::vector<std::function<void()>> save_waiters;  // run when the next save is durable
   TorrentLimits limits;                               // torrent.set; saved with the resume data
+  // One per file of meta (torrent.set_files, torrent.add's files/skip_files, a magnet's so=);
+  // empty: every file normal. Saved with the resume data.
+  std::vector<FilePriority> file_priorities;
+};
+
+// torrent.files and torrent.set_files (session_files.cpp), registered by Session::add_methods.
+class Session;
+void add_file_methods(Session& s, rpc::Dispatcher& d);
+
+// How t's pieces map onto its files (a parsed torrent's layout cannot fail).
+StorageLayout layout_of(const Metainfo& m);
+
+// torrent.add's `files` (only these) and `skip_files`: metainfo file indexes, checked against
+// the torrent once it is parsed.
+struct AddSelection {
+  std::optional<std::vector<std::uint64_t>> only;
+  std::vector<std::uint64_t> skip;
 };
 
 class Session {
@@ -135,6 +153,7 @@ class Session {
 
  private:
   friend struct SessionMethods;
+  friend struct FileMethods;
   friend struct SessionSettingsMethods;
   // A torrent's limits (TorrentEntry::limits) applied to its engine and the network.
   void apply_torrent_limits(TorrentEntry& t);
@@ -143,10 +162,17 @@ class Session {
   // torrent lifecycle
   // Adds a torrent from the RPC and answers once its .torrent and .resume are durable.
   void add_new_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
-                       const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond);
+                       const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond,
+                       const AddSelection& selection = {});
   rpc::RpcResult<rpc::Json> add_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
                                         const std::vector<std::string>& peers, std::int64_t added_at,
-                                        std::optional<ResumeData> resume);
+                                        std::optional<ResumeData> resume, const AddSelection& selection = {});
+  // File selection (session_files.cpp): the per-piece priorities of t's file priorities, and a
+  // new selection applied to the engine and the disk and saved.
+  std::vector<Priority> piece_wanted(const TorrentEntry& t) const;
+  void set_file_priorities(TorrentEntry& t, std::vector<FilePriority> priorities);
+  // A magnet's so= (BEP 53), once its metadata is in: out-of-range indexes logged and ignored.
+  void apply_select_only(TorrentEntry& t);
   // A magnet link (session_magnet.cpp): added in state fetching_metadata, answered at once
   // once its .magnet and .resume are durable.
   void add_new_magnet(const std::string& uri, std::string download_dir, bool paused,

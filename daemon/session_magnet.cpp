@@ -38,13 +38,10 @@ rpc::RpcResult<rpc::Json> Session::add_magnet(const std::string& uri, std::strin
     else log_warning(id.substr(0, 8) + ": magnet x.pe=" + p + " is not an IP address and port; skipped");
   }
   if (magnet->select_only) {
-    // BEP 53: parsed and kept with the link (the .magnet file), but btd has no file selection
-    // yet, so every file is downloaded.
+    // BEP 53: kept with the link (the .magnet file) and applied once the metadata names the
+    // files (apply_select_only); a malformed one is said now, and then means every file.
     if (auto so = parse_select_only(*magnet->select_only); !so)
-      log_warning(id.substr(0, 8) + ": " + so.error().message + "; ignored");
-    else
-      log_notice(id.substr(0, 8) + ": magnet so=" + *magnet->select_only +
-                 " kept, but btd has no file selection yet: every file is downloaded");
+      log_warning(id.substr(0, 8) + ": " + so.error().message + "; every file will be downloaded");
   }
 
   auto entry = std::make_unique<TorrentEntry>();
@@ -165,6 +162,7 @@ void Session::on_metadata_fetched(TorrentEntry& t) {
     fail(opened.error().message);
     return;
   }
+  apply_select_only(t);  // before the check, so the engine starts with the selection
   // get-piece calls made while fetching: checked now, fetched once the engine starts.
   for (auto& w : std::vector<std::shared_ptr<PieceWaiter>>(t.waiters)) {
     if (w->done || !w->unresolved) continue;

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "core/util/base64.hpp"
+#include "daemon/file_selection.hpp"
 #include "daemon/piece_request.hpp"
 #include "daemon/session.hpp"
 #include "daemon/tracker/torrent_announcer.hpp"
@@ -41,7 +42,8 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
   // Answered once the torrent is durable in the state dir (Session::add_new_torrent).
   d.add("torrent.add", [&s](const Json& params, rpc::Responder respond) {
     auto run = [&]() -> std::optional<RpcError> {
-      if (auto bad = p::check_known(params, {"metainfo", "magnet", "path", "download_dir", "paused", "peers"}))
+      if (auto bad = p::check_known(params, {"metainfo", "magnet", "path", "download_dir", "paused", "peers",
+                                             "files", "skip_files"}))
         return *bad;
       BTD_TRY(metainfo, p::optional_string(params, "metainfo"));
       BTD_TRY(magnet, p::optional_string(params, "magnet"));
@@ -49,11 +51,20 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
       BTD_TRY(dir, p::optional_string(params, "download_dir"));
       BTD_TRY(paused, p::optional_bool(params, "paused", false));
       BTD_TRY(peers, p::optional_string_array(params, "peers"));
+      AddSelection selection;
+      BTD_TRY(only, optional_file_indexes(params, "files"));
+      BTD_TRY(skip, optional_file_indexes(params, "skip_files"));
+      selection.only = std::move(only);
+      if (skip) selection.skip = std::move(*skip);
       const int sources = int{metainfo.has_value()} + int{magnet.has_value()} + int{path.has_value()};
       if (sources != 1)
         return RpcError(rpc::code::invalid_params, "invalid params: give exactly one of \"metainfo\", \"magnet\", \"path\"");
       if (dir && !dir->empty() && (*dir)[0] != '/')
         return RpcError(rpc::code::invalid_params, "invalid params: \"download_dir\" must be an absolute path");
+      if (magnet && (selection.only || !selection.skip.empty()))
+        return RpcError(rpc::code::invalid_params,
+                        "invalid params: \"files\" and \"skip_files\" need the torrent's file list; for a magnet "
+                        "link put so= in the link (BEP 53), or call torrent.set_files once its metadata is in");
       if (magnet) {
         // Answered at once (state fetching_metadata) once the link is durable in the state dir.
         s.add_new_magnet(*magnet, dir.value_or(""), paused, peers.value_or(std::vector<std::string>{}), unix_now(),
@@ -79,7 +90,7 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
         bytes.resize(got);
       }
       s.add_new_torrent(std::move(bytes), dir.value_or(""), paused, peers.value_or(std::vector<std::string>{}),
-                        unix_now(), respond);
+                        unix_now(), respond, selection);
       return std::nullopt;
     };
     if (auto error = run()) respond.error(std::move(*error));
@@ -206,34 +217,6 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
                 {"have", to_base64(have.bytes())}};
   });
 
-  d.add_sync("torrent.files", [&s](const Json& params) -> RpcResult<Json> {
-    if (auto bad = p::check_known(params, {"id"})) return *bad;
-    BTD_TRY(id, p::require_string(params, "id"));
-    BTD_TRY(t, s.resolve(id));
-    Json files = Json::array();
-    const Metainfo& m = *t->meta;
-    for (const FileEntry& f : m.files) {
-      if (f.pad) continue;
-      double progress = 1.0;
-      if (f.size > 0) {
-        std::int64_t have = 0;
-        const std::int64_t first = f.offset / m.piece_length;
-        const std::int64_t last = (f.offset + f.size - 1) / m.piece_length;
-        for (std::int64_t i = first; i <= last; ++i) {
-          if (!t->engine || !t->engine->is_have(PieceIndex{static_cast<std::uint32_t>(i)})) continue;
-          const std::int64_t ps = i * m.piece_length;
-          const std::int64_t pe = ps + m.piece_size(PieceIndex{static_cast<std::uint32_t>(i)});
-          have += std::min(pe, f.offset + f.size) - std::max(ps, f.offset);
-        }
-        progress = static_cast<double>(have) / static_cast<double>(f.size);
-      } else if (!t->engine) {
-        progress = 0;
-      }
-      files.push_back({{"path", f.path}, {"size", f.size}, {"progress", progress}});
-    }
-    return Json{{"files", files}};
-  });
-
   d.add("events.subscribe", [&s](const Json& params, rpc::Responder respond) {
     auto run = [&]() -> std::optional<RpcError> {
       if (auto bad = p::check_known(params, {"events"})) return *bad;
@@ -256,6 +239,9 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
   });
 }
 
-void Session::add_methods(rpc::Dispatcher& dispatcher) { SessionMethods::add(*this, dispatcher); }
+void Session::add_methods(rpc::Dispatcher& dispatcher) {
+  SessionMethods::add(*this, dispatcher);
+  add_file_methods(*this, dispatcher);
+}
 
 }  // namespace btd::daemon

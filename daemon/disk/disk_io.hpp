@@ -63,6 +63,16 @@ class DiskIo {
   // the moment before the call, let a restart trust those bits without re-hashing.
   virtual void sync_and_stamp(bool sync, std::function<void(Result<std::vector<FileStamp>>)> done) = 0;
 
+  // The file selection (one flag per file, true = every byte skipped). Pieces are written
+  // whole whatever it says (a wanted piece's bytes of a skipped neighbour land in that file);
+  // what it changes is the zero-length files, which no piece write would otherwise leave out:
+  // skipped ones are not created, and wanted ones whose piece is in `have` are created now.
+  // The in-memory twin has no files to create and ignores it.
+  virtual void set_skipped_files(std::vector<bool> skipped, Bitfield have) {
+    (void)skipped;
+    (void)have;
+  }
+
   // Jobs queued and not finished.
   virtual std::size_t pending() const = 0;
 

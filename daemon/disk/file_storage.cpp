@@ -167,10 +167,38 @@ Result<void> FileStorage::write_piece(PieceIndex piece, std::string_view data,
   const bool last = piece.get() + 1 == layout.piece_count();
   for (FileIndex f : empty_files_) {
     const std::int64_t off = layout.file_offset(f);
-    if (off >= start && (off < end || last)) {
+    if (off >= start && (off < end || last) && !empty_file_skipped(f)) {
       auto handle = open_for_write(f);
       if (!handle.ok()) return handle.error();
     }
+  }
+  return {};
+}
+
+bool FileStorage::empty_file_skipped(FileIndex f) {
+  std::lock_guard lock(skipped_mutex_);
+  return f.get() < skipped_.size() && skipped_[f.get()];
+}
+
+void FileStorage::set_skipped_files(std::vector<bool> skipped) {
+  std::lock_guard lock(skipped_mutex_);
+  skipped_ = std::move(skipped);
+}
+
+PieceIndex FileStorage::anchor_piece(FileIndex f) const {
+  const StorageLayout& layout = files_.layout;
+  const std::int64_t p = layout.file_offset(f) / layout.piece_length();
+  return PieceIndex{static_cast<std::uint32_t>(std::min<std::int64_t>(p, layout.piece_count() - 1))};
+}
+
+Result<void> FileStorage::create_wanted_empty_files(const Bitfield& have) {
+  if (setup_error_) return *setup_error_;
+  std::shared_lock no_removal(remove_mutex_);
+  for (FileIndex f : empty_files_) {
+    const PieceIndex anchor = anchor_piece(f);
+    if (empty_file_skipped(f) || anchor.get() >= have.size() || !have.get(anchor)) continue;
+    auto handle = open_for_write(f);
+    if (!handle.ok()) return handle.error();
   }
   return {};
 }

@@ -53,6 +53,11 @@ class FileStorage {
 
   Result<void> remove_files();
 
+  // Zero-length files flagged here (true = skipped by the file selection) are not created by
+  // write_piece; create_wanted_empty_files creates the others whose piece is in `have`.
+  void set_skipped_files(std::vector<bool> skipped);
+  Result<void> create_wanted_empty_files(const Bitfield& have);
+
   // fsyncs every file written since the last sync (so the pieces written so far survive a
   // power cut), when `sync` is set, then stats every file: the stamps that resume data pairs
   // with the have-bits of that moment. Pad files get an empty stamp.
@@ -72,6 +77,12 @@ class FileStorage {
   std::vector<std::string> full_paths_;
   std::optional<Error> setup_error_;
   std::vector<FileIndex> empty_files_;  // zero-length, non-pad, in payload order
+  bool empty_file_skipped(FileIndex f);
+  // The piece a zero-length file belongs to: the one its offset falls in (the last for a
+  // trailing file).
+  PieceIndex anchor_piece(FileIndex f) const;
+  std::mutex skipped_mutex_;
+  std::vector<bool> skipped_;  // by file index; empty: nothing skipped
   // Writes hold it shared, remove_files exclusively, so no write overlaps a deletion.
   std::shared_mutex remove_mutex_;
   std::atomic<std::uint64_t> removal_generation_{0};

@@ -282,6 +282,14 @@ class ThreadPoolDiskIo final : public DiskIo {
 
   void cancel_check() override { shared_->check_generation.fetch_add(1); }
 
+  void set_skipped_files(std::vector<bool> skipped, Bitfield have) override {
+    if (shared_->closed.load()) return;
+    shared_->storage.set_skipped_files(std::move(skipped));
+    submit<Result<void>>(
+        shared_, [have = std::move(have)](FileStorage& storage) { return storage.create_wanted_empty_files(have); },
+        [](Result<void>) {});  // a failure shows up at the next write of that piece, if ever
+  }
+
   void remove_files(std::function<void(Result<void>)> done) override {
     shared_->storage.note_removal();
     submit<Result<void>>(shared_, [](FileStorage& storage) { return storage.remove_files(); }, std::move(done));

@@ -185,12 +185,18 @@ TEST_CASE("peers table") {
 
 TEST_CASE("files table") {
   const json result = json::parse(R"({"files":[
-      {"path":"album/01 - intro.flac","size":31457280,"progress":0.5},
-      {"path":"album/cover.jpg","size":1000,"progress":1.0}]})");
+      {"index":0,"path":"album/01 - intro.flac","size":31457280,"progress":0.5,"priority":"high","wanted":true},
+      {"index":2,"path":"album/cover.jpg","size":1000,"progress":1.0,"priority":"skip","wanted":false}]})");
   const auto lines = lines_of(render_files_table(result, 120));
   REQUIRE(lines.size() == 3);
-  CHECK(lines[0].rfind("PATH", 0) == 0);
-  CHECK(lines[1].find("album/01 - intro.flac") == 0);
+  CHECK(lines[0].rfind("#", 0) == 0);
+  CHECK(lines[0].find("PATH") != std::string::npos);
+  CHECK(lines[0].find("PRIORITY") != std::string::npos);
+  CHECK(lines[1].rfind("0", 0) == 0);
+  CHECK(lines[1].find("album/01 - intro.flac") != std::string::npos);
+  CHECK(lines[1].find("high") != std::string::npos);
+  CHECK(lines[2].rfind("2", 0) == 0);
+  CHECK(lines[2].find("skip") != std::string::npos);
   CHECK(lines[1].find("30.00 MiB") != std::string::npos);
   CHECK(lines[1].find("[##########..........]  50.0%") != std::string::npos);
   CHECK(lines[2].find("[####################] 100.0%") != std::string::npos);
