@@ -188,7 +188,10 @@ class CompletionTest(TempDirTest):
         self.assertEqual(set(complete([BTCTL, ""])), commands)
         self.assertEqual(sorted(complete([BTCTL, "st"])), ["stats", "status"])
         self.assertEqual(set(complete([BTCTL, "--"])), {"--socket", "--json", "--help", "--version"})
-        self.assertEqual(set(complete([BTCTL, "--json", "add", "--"])), {"--dir", "--paused", "--peer", "--json"})
+        self.assertEqual(set(complete([BTCTL, "--json", "add", "--"])),
+                         {"--dir", "--paused", "--peer", "--only", "--skip", "--json"})
+        self.assertEqual(set(complete([BTCTL, "files", "abcdef", "--"])),
+                         {"--skip", "--want", "--high", "--normal", "--json"})
         self.assertIn("--piece-size", complete([BTCTL, "create", "x", "--p"]))
         self.assertEqual(complete([BTCTL, "remove", "--d"]), ["--delete-data"])
         self.assertIn("--max-peers-per-torrent", complete([BTCTL, "set", "--max"]))

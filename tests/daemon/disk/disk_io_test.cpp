@@ -678,3 +678,22 @@ TEST_CASE("check splits a big torrent over several jobs and reports progress") {
   CHECK(std::is_sorted(progress.begin(), progress.end()));
   CHECK(progress.back() == pieces);
 }
+
+TEST_CASE("a skipped zero-length file is not created by its piece; wanted again, it is") {
+  namespace fs = std::filesystem;
+  RealDisk h;
+  std::vector<bool> skipped(kPaths.size(), false);
+  skipped[2] = true;  // t/empty
+  h.io().set_skipped_files(skipped, Bitfield(4));
+  h.run();
+  CHECK(h.write(0, piece(0)).first);
+  CHECK(fs::exists(h.dir + "/t/a.bin"));
+  CHECK_FALSE(fs::exists(h.dir + "/t/empty"));
+  // Wanted again with its piece already in: created at once, no piece written again.
+  Bitfield have(4);
+  have.set(std::size_t{0});
+  h.io().set_skipped_files(std::vector<bool>(kPaths.size(), false), have);
+  h.run();
+  CHECK(fs::exists(h.dir + "/t/empty"));
+  CHECK(fs::file_size(h.dir + "/t/empty") == 0);
+}
