@@ -105,6 +105,7 @@ void TrackerList::on_announce_reply(std::uint64_t job_id, const AnnounceResponse
   // A "started" sent after completion already told this tracker we are a seeder (left=0).
   if (job.event == Event::completed || (job.event == Event::started && job.after_completion)) {
     completed_owed_ = false;
+    completed_said_ = true;
   }
   if (stopping_) return;
 
@@ -156,7 +157,9 @@ void TrackerList::round_failed(std::int64_t now_ms) {
   entries_[tiers_[0][0]].status.next_announce_ms = next_announce_ms_;
 }
 
-void TrackerList::on_download_completed() { completed_owed_ = true; }
+void TrackerList::on_download_completed() {
+  if (!completed_said_) completed_owed_ = true;
+}
 
 void TrackerList::stop() {
   stopping_ = true;

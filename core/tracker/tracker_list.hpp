@@ -120,6 +120,9 @@ class TrackerList {
   std::int64_t earliest_ms_ = 0;       // the min interval (or back-off) ends
   int failed_rounds_ = 0;
   bool completed_owed_ = false;
+  // Said once per run: a torrent completing again (more files wanted after its selection was
+  // in) is not a second download for the tracker's count.
+  bool completed_said_ = false;
   bool stopping_ = false;
 };
 

@@ -180,6 +180,12 @@ TEST_CASE("events: started, then none, completed once, stopped at shutdown") {
   job = list.poll(3720 * kSecond, false);
   CHECK(job->event == Event::none);
   list.on_announce_reply(job->id, reply(1800, 60), 3720 * kSecond);
+  // Completing again (more files wanted, then in) is not a second "completed".
+  list.on_download_completed();
+  job = list.poll(5520 * kSecond, false);
+  REQUIRE(job);
+  CHECK(job->event == Event::none);
+  list.on_announce_reply(job->id, reply(1800, 60), 5520 * kSecond);
 
   list.stop();
   CHECK_FALSE(list.stopped());
