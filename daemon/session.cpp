@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include "core/mse/mse_keys.hpp"
 #include "core/util/base64.hpp"
 #include "core/util/overloaded.hpp"
 #include "core/util/hex.hpp"
@@ -96,11 +97,19 @@ Result<void> Session::start() {
   net_options.peer_id = peer_id_;
   net_options.max_connections = config_.settings.max_connections;
   net_options.max_connections_per_torrent = config_.settings.max_connections_per_torrent;
+  net_options.encryption = config_.settings.encryption;
   net::PeerNetworkCallbacks callbacks;
   callbacks.lookup = [this](const InfoHash& h) -> std::optional<net::TorrentMatch> {
     TorrentEntry* t = find(h);
     if (t == nullptr || (!t->engine && !t->fetch)) return std::nullopt;
     return net::TorrentMatch{t->limits.max_connections.value_or(0)};
+  };
+  // Hashing every info-hash per encrypted handshake costs microseconds per torrent; it only
+  // runs after the DH exchange, which costs more.
+  callbacks.lookup_obfuscated = [this](const Sha1Digest& req2) -> std::optional<InfoHash> {
+    for (const auto& [id, t] : torrents_)
+      if (mse::req2_hash(t->meta->info_hash) == req2) return t->meta->info_hash;
+    return std::nullopt;
   };
   callbacks.on_peer_ready = [this](const net::PeerReady& r) { on_peer_ready(r); };
   callbacks.on_data = [this](net::SocketId s, std::string_view bytes) { on_peer_data(s, bytes); };
