@@ -146,3 +146,15 @@ write("rpc", "batch", b'[{"jsonrpc":"2.0","id":1,"method":"later"},{"jsonrpc":"2
 write("rpc", "bad", b'{"jsonrpc":"2.0","id":1,"method":"echo","params":"x"}\n{"a":\n\xff\xfe\n'
       b'[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]\n'
       b'{"jsonrpc":"2.0","id":1e400,"method":"echo"}')
+
+# ---- mse: the fields of a peer's MSE messages (fuzz/fuzz_mse.cpp reads them in this order) ----
+IA = b"\x13BitTorrent protocol" + b"\0" * 8 + b"s" * 20 + b"-LT2080-abcdefghijkl"
+# responder: side 0, flags 0x18 (accept plaintext and RC4, prefer plaintext), PadA 16, provide 3,
+# PadC 0, IA, 5 bytes after, then read sizes
+write("mse", "responder_plaintext", b"\x00\x18" + struct.pack(">HIH", 16, 3, 0) + bytes([len(IA)]) + IA +
+      b"\x05hello" + bytes([3, 40, 0, 90, 7]))
+write("mse", "responder_rc4", b"\x00\x10" + struct.pack(">HIH", 512, 2, 512) + bytes([len(IA)]) + IA +
+      b"\x05hello" + bytes([255, 1, 2, 3]))
+# initiator: side 1, flags 3 (offer both), PadB 32, select 1, PadD 0, 4 bytes after, read sizes
+write("mse", "initiator_plaintext", b"\x01\x03" + struct.pack(">HIH", 32, 1, 0) + b"\x04abcd" + bytes([5, 60, 1]))
+write("mse", "initiator_rc4", b"\x01\x02" + struct.pack(">HIH", 512, 2, 512) + b"\x04abcd" + bytes([200, 9]))

@@ -26,6 +26,7 @@ ALL_TARGETS=(
   "tracker_http 4096 bencode"
   "tracker_udp 1600 -"
   "krpc 4200 bencode"
+  "mse 1024 -"
   "rpc 4096 json"
 )
 

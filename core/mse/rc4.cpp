@@ -18,6 +18,7 @@ constexpr std::size_t kDiscard = 1024;
 // The cipher from a private library context, or why there is none. Never freed: it lives as
 // long as the process, and every connection may need it.
 struct Rc4Cipher {
+  OSSL_LIB_CTX* lib = nullptr;
   EVP_CIPHER* cipher = nullptr;
   std::string error;
 };
@@ -34,7 +35,8 @@ std::string openssl_error() {
 const Rc4Cipher& rc4_cipher() {
   static const Rc4Cipher cached = [] {
     Rc4Cipher c;
-    OSSL_LIB_CTX* lib = OSSL_LIB_CTX_new();
+    c.lib = OSSL_LIB_CTX_new();
+    OSSL_LIB_CTX* lib = c.lib;
     if (lib == nullptr) {
       c.error = "cannot create an OpenSSL library context: " + openssl_error();
       return c;
