@@ -16,6 +16,7 @@ namespace {
 constexpr const char* kSetUsage =
     "usage: btctl set [--down-limit RATE] [--up-limit RATE] [--max-peers N] [--max-peers-per-torrent N]\n"
     "                 [--log-level error|warning|notice|info|debug] [--dht on|off]\n"
+    "                 [--encryption disabled|prefer_plaintext|prefer_encrypted|required]\n"
     "       btctl set ID [--down-limit RATE] [--up-limit RATE] [--max-peers N]\n"
     "RATE is bytes per second, e.g. 1048576, 512K, 10M (1024-based); 0 or \"unlimited\" lifts the limit.\n"
     "For one torrent, --max-peers 0 goes back to the daemon's --max-peers-per-torrent.\n";
@@ -46,7 +47,8 @@ std::variant<RpcRequest, std::string> build_set_request(const std::vector<std::s
                     {"max-peers", true, false, 0},
                     {"max-peers-per-torrent", true, false, 0},
                     {"log-level", true, false, 0},
-                    {"dht", true, false, 0}});
+                    {"dht", true, false, 0},
+                    {"encryption", true, false, 0}});
   if (!args.ok()) return args.error();
   if (args.positional().size() > 1) return std::string("set takes at most one torrent ID");
   const bool torrent = args.positional().size() == 1;
@@ -80,6 +82,10 @@ std::variant<RpcRequest, std::string> build_set_request(const std::vector<std::s
     if (*v != "on" && *v != "off") return "--dht \"" + *v + "\" is not on or off";
     r.params["dht"] = *v == "on";
   }
+  if (auto v = args.value("encryption")) {
+    if (torrent) return std::string("--encryption is a daemon setting: use it without a torrent ID");
+    r.params["encryption"] = *v;  // the daemon names the accepted modes if it is wrong
+  }
   if (r.params.size() == (torrent ? 1u : 0u)) return std::string("set needs at least one setting to change");
   return r;
 }
@@ -88,6 +94,7 @@ std::string format_settings(const nlohmann::json& s) {
   if (!s.is_object()) return "";
   auto field = [&](const char* key) { return s.contains(key) ? s[key] : nlohmann::json(); };
   std::string level = field("log_level").is_string() ? field("log_level").get<std::string>() : "-";
+  std::string encryption = field("encryption").is_string() ? field("encryption").get<std::string>() : "-";
   std::string dht = "-";
   if (field("dht").is_boolean()) {
     dht = field("dht").get<bool>() ? "on" : "off";
@@ -100,7 +107,8 @@ std::string format_settings(const nlohmann::json& s) {
          "Max peers:              " + uint_text(field("max_connections")) + "\n" +
          "Max peers per torrent:  " + uint_text(field("max_connections_per_torrent")) + "\n" +
          "Log level:              " + level + "\n" +
-         "DHT:                    " + dht + "\n";
+         "DHT:                    " + dht + "\n" +
+         "Encryption:             " + encryption + "\n";
 }
 
 std::string format_torrent_limits(const nlohmann::json& l) {

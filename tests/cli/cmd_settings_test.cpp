@@ -85,3 +85,16 @@ TEST_CASE("set --dht on|off is a daemon setting; settings show it") {
   CHECK(format_settings({{"dht", false}, {"dht_bootstrap_nodes", {"a:1"}}}).find("DHT:                    off\n") !=
         std::string::npos);
 }
+
+TEST_CASE("set --encryption MODE is a daemon setting; settings show it") {
+  auto r = build_set_request({"--encryption", "required"});
+  REQUIRE(std::holds_alternative<RpcRequest>(r));
+  CHECK(std::get<RpcRequest>(r).method == "session.set");
+  CHECK(std::get<RpcRequest>(r).params == nlohmann::json{{"encryption", "required"}});
+  auto per_torrent = build_set_request({"abcdef", "--encryption", "required"});
+  REQUIRE(std::holds_alternative<std::string>(per_torrent));
+  CHECK(std::get<std::string>(per_torrent).find("daemon setting") != std::string::npos);
+  CHECK(format_settings({{"encryption", "prefer_plaintext"}}).find("Encryption:             prefer_plaintext\n") !=
+        std::string::npos);
+  CHECK(format_settings(nlohmann::json::object()).find("Encryption:             -\n") != std::string::npos);
+}

@@ -191,7 +191,8 @@ class EncryptionTest(TempDirTest):
 
         # Turned on over RPC, a leecher forcing encryption gets in (a new one: libtorrent waits a
         # minute before it dials a peer that failed again).
-        self.assertEqual(rpc(d.socket, "session.set", {"encryption": "prefer_plaintext"})["encryption"], "prefer_plaintext")
+        self.assertIn("Encryption:             prefer_plaintext", d.ctl("set", "--encryption", "prefer_plaintext").stdout)
+        self.assertEqual(rpc(d.socket, "session.get")["encryption"], "prefer_plaintext")
         bad = rpc_reply(d.socket, "session.set", {"encryption": "forced"})
         self.assertIn("encryption", bad["error"]["message"])
         del h, ses
