@@ -42,6 +42,7 @@ struct Input {
 RandomSource counter_random() {
   return [n = std::uint8_t{1}](std::uint8_t* out, std::size_t size) mutable {
     for (std::size_t i = 0; i < size; ++i) out[i] = n += 37;
+    return true;
   };
 }
 
@@ -164,7 +165,7 @@ void fuzz_initiator(Input& in) {
 
   const std::string ia(68, 'i');
   MseInitiator initiator(kServed, provide, ia, counter_random());
-  const std::string start = initiator.start();
+  const std::string start = initiator.start().value();
   FUZZ_CHECK(start.size() >= kDhKeySize && start.size() <= kDhKeySize + kMaxPad);
   const DhBytes secret = *b.shared_secret(std::string_view(start).substr(0, kDhKeySize));
 

@@ -19,13 +19,17 @@ MseStep MseInitiator::fail(MseStep& step, std::string reason) {
   return step;
 }
 
-std::string MseInitiator::start() {
-  if (key_) return {};
+Result<std::string> MseInitiator::start() {
+  if (key_) return std::string();
   std::array<std::uint8_t, kPrivateKeySize> secret{};
-  random_(secret.data(), secret.size());
+  std::optional<std::string> pad;
+  if (!random_(secret.data(), secret.size()) || !(pad = random_pad(random_))) {
+    state_ = State::failed;
+    return Error(Errc::io_error, "encrypted handshake: the system gave no random bytes");
+  }
   key_.emplace(secret);
   std::string out(as_view(key_->public_key()));
-  out += random_pad(random_);
+  out += *pad;
   return out;
 }
 

@@ -23,8 +23,8 @@ class MseInitiator {
   // `initial_payload` (IA): at most 65535 bytes, sent encrypted with the third message.
   MseInitiator(const InfoHash& skey, std::uint32_t provide, std::string initial_payload, RandomSource random);
 
-  // Ya and PadA: write them once the connection is up.
-  std::string start();
+  // Ya and PadA: write them once the connection is up. Fails only without randomness.
+  Result<std::string> start();
   // Bytes read from the socket; after `complete` or a failure, feeding again fails.
   MseStep feed(std::string_view bytes);
   MseResult take_result();

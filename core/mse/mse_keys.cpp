@@ -18,11 +18,11 @@ Sha1Digest hash_of(std::string_view tag, std::string_view a, std::string_view b 
 
 }  // namespace
 
-std::string random_pad(const RandomSource& random) {
+std::optional<std::string> random_pad(const RandomSource& random) {
   std::array<std::uint8_t, 2> r{};
-  random(r.data(), r.size());
+  if (!random(r.data(), r.size())) return std::nullopt;
   std::string pad((static_cast<std::size_t>(r[0]) << 8 | r[1]) % (kMaxPad + 1), '\0');
-  random(reinterpret_cast<std::uint8_t*>(pad.data()), pad.size());
+  if (!random(reinterpret_cast<std::uint8_t*>(pad.data()), pad.size())) return std::nullopt;
   return pad;
 }
 

@@ -22,11 +22,12 @@ inline constexpr std::uint32_t kCryptoRc4 = 0x02;        // the whole stream is
 inline constexpr std::size_t kMaxPad = 512;  // PadA, PadB, PadC, PadD
 inline constexpr std::size_t kVcSize = 8;    // the verification constant: 8 zero bytes
 
-// Fills the buffer with random bytes: injected so tests can replay an exchange.
-using RandomSource = std::function<void(std::uint8_t* data, std::size_t size)>;
+// Fills the buffer with random bytes, false when the system has none to give (the handshake
+// then fails): injected so tests can replay an exchange.
+using RandomSource = std::function<bool(std::uint8_t* data, std::size_t size)>;
 
 // 0 to 512 random bytes: PadA, PadB, so the first message lengths say nothing.
-std::string random_pad(const RandomSource& random);
+std::optional<std::string> random_pad(const RandomSource& random);
 
 // HASH('req1', S): the responder finds the start of the initiator's third message by it.
 Sha1Digest req1_hash(const DhBytes& secret);

@@ -24,14 +24,16 @@ MseStep MseResponder::feed(std::string_view bytes) {
   if (state_ == State::read_ya) {
     if (received_.size() < kDhKeySize) return step;
     std::array<std::uint8_t, kPrivateKeySize> secret{};
-    random_(secret.data(), secret.size());
+    std::optional<std::string> pad;
+    if (!random_(secret.data(), secret.size()) || !(pad = random_pad(random_)))
+      return fail(step, "the system gave no random bytes");
     const DhKey key(secret);
     auto shared = key.shared_secret(std::string_view(received_).substr(0, kDhKeySize));
     if (!shared) return fail(step, shared.error().message);
     secret_ = *shared;
     req1_ = req1_hash(*secret_);
     step.send.append(as_view(key.public_key()));
-    step.send += random_pad(random_);
+    step.send += *pad;
     received_.erase(0, kDhKeySize);
     state_ = State::sync_req1;
   }

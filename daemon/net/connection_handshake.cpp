@@ -38,7 +38,7 @@ ConnectionHandshake ConnectionHandshake::incoming(wire::Reserved reserved, wire:
   return h;
 }
 
-std::string ConnectionHandshake::start() {
+Result<std::string> ConnectionHandshake::start() {
   if (initiator_) return initiator_->start();
   return bt_.start();
 }

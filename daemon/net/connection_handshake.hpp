@@ -37,7 +37,7 @@ class ConnectionHandshake {
                                       const EncryptionConfig& config);
 
   // Bytes to write once the connection is up: Ya and PadA, or the 68-byte handshake, or nothing.
-  std::string start();
+  Result<std::string> start();
 
   struct Step {
     std::string send;  // write these now, as they are

@@ -2,7 +2,6 @@
 
 #include <openssl/rand.h>
 
-#include <stdexcept>
 #include <utility>
 
 #include "core/mse/rc4.hpp"
@@ -17,9 +16,8 @@ std::string duration_text(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + " ms";
 }
 
-void random_bytes(std::uint8_t* data, std::size_t size) {
-  if (size > 0 && RAND_bytes(data, static_cast<int>(size)) != 1)
-    throw std::runtime_error("OpenSSL: no random bytes for an encrypted handshake");
+bool random_bytes(std::uint8_t* data, std::size_t size) {
+  return size == 0 || RAND_bytes(data, static_cast<int>(size)) == 1;
 }
 
 const char* crypto_text(std::uint32_t selected) {
@@ -116,7 +114,8 @@ Result<SocketId> PeerNetwork::connect(const tracker::PeerEndpoint& endpoint,
   c.socket->set_deadline(options_.connect_timeout,
                          "connect to " + where + " timed out after " + duration_text(options_.connect_timeout));
   // Queued now, written the moment the connection is up.
-  c.socket->write(c.handshaker->start());
+  if (auto first = c.handshaker->start()) c.socket->write(std::move(*first));
+  else c.socket->close(first.error().message);  // reported through on_closed, like any failure
   c.outgoing_key = key;
   outgoing_keys_.insert(std::move(key));
   return id;
@@ -240,7 +239,8 @@ bool PeerNetwork::retry(SocketId id, Connection& c) {
                                                encrypted, encryption_config());
   c.socket->set_deadline(options_.connect_timeout,
                          "connect to " + where + " timed out after " + duration_text(options_.connect_timeout));
-  c.socket->write(c.handshaker->start());
+  if (auto first = c.handshaker->start()) c.socket->write(std::move(*first));
+  else c.socket->close(first.error().message);
   return true;
 }
 

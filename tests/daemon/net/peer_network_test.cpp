@@ -441,7 +441,7 @@ PeerNetworkOptions with_encryption(EncryptionMode mode) {
   return options;
 }
 
-void fill_random(std::uint8_t* data, std::size_t size) {
+bool fill_random(std::uint8_t* data, std::size_t size) {
   static std::uint64_t x = 0x2545f4914f6cdd1dULL;
   for (std::size_t i = 0; i < size; ++i) {
     x ^= x << 13;
@@ -449,6 +449,7 @@ void fill_random(std::uint8_t* data, std::size_t size) {
     x ^= x << 17;
     data[i] = static_cast<std::uint8_t>(x >> 32);
   }
+  return true;
 }
 
 }  // namespace
@@ -552,7 +553,7 @@ TEST_CASE("MSE: a raw initiator offering both gets plaintext after the handshake
     int fd = raw_connect(port);
     std::string ia = handshake_bytes(h, "-AR1360-rawinitiator");
     mse::MseInitiator initiator(h, mse::kCryptoPlaintext | mse::kCryptoRc4, ia, fill_random);
-    raw_send(fd, initiator.start());
+    raw_send(fd, initiator.start().value());
     std::string rest;
     for (bool done = false; !done && !failure;) {
       pollfd p{fd, POLLIN, 0};

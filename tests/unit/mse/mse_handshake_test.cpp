@@ -25,6 +25,7 @@ RandomSource seeded(std::uint64_t seed) {
       x ^= x << 17;
       data[i] = static_cast<std::uint8_t>(x >> 24);
     }
+    return true;
   };
 }
 
@@ -83,7 +84,7 @@ Exchange run(std::uint32_t provide, ResponderPolicy policy, std::uint64_t seed =
   MseInitiator initiator(skey, provide, kIa, seeded(seed));
   MseResponder responder(policy, serving({hash_of('x'), kServed}), seeded(seed + 100));
   Exchange e;
-  e.a.sent = initiator.start();
+  e.a.sent = initiator.start().value();
   std::size_t a_done = 0;
   std::size_t b_done = 0;
   for (int round = 0; round < 10; ++round) {
@@ -195,7 +196,7 @@ TEST_CASE("MSE: every split point of either side's stream gives the same result"
     for (std::size_t cut = 0; cut <= b_stream.size(); ++cut) {
       MseInitiator initiator(kServed, provide, kIa, seeded(3));
       Side a;
-      a.sent = initiator.start();
+      a.sent = initiator.start().value();
       deliver(initiator, a, b_stream.substr(0, cut));
       deliver(initiator, a, b_stream.substr(cut));
       REQUIRE_MESSAGE(a.result, "initiator, cut at " << cut);
@@ -210,7 +211,7 @@ TEST_CASE("MSE: one byte at a time both ways") {
   MseResponder responder(ResponderPolicy{}, serving({kServed}), seeded(6));
   Side a;
   Side b;
-  a.sent = initiator.start();
+  a.sent = initiator.start().value();
   std::size_t a_done = 0;
   std::size_t b_done = 0;
   // B completes once len(IA) is in; the rest of IA then goes through its cipher.
@@ -355,7 +356,7 @@ struct CraftedB {
   std::optional<Rc4> out;
 
   CraftedB() {
-    const std::string ya = initiator.start().substr(0, kDhKeySize);
+    const std::string ya = initiator.start().value().substr(0, kDhKeySize);
     const DhBytes secret = *key.shared_secret(ya);
     out.emplace(Rc4::create(key_b(secret, kServed).view()).value());
   }
@@ -408,4 +409,19 @@ TEST_CASE("MSE initiator: hand-made answers") {
     deliver(c.initiator, c.a, std::string(kDhKeySize, '\xff'));
     CHECK(contains(c.a.failure, "outside 2..P-2"));
   }
+}
+
+TEST_CASE("MSE: without random bytes neither side starts, and both say why") {
+  const RandomSource none = [](std::uint8_t*, std::size_t) { return false; };
+  MseInitiator initiator(kServed, kCryptoRc4, kIa, none);
+  auto start = initiator.start();
+  REQUIRE_FALSE(start.ok());
+  CHECK(start.error().message.find("no random bytes") != std::string::npos);
+  CHECK(initiator.feed("x").failure);
+
+  MseResponder responder(ResponderPolicy{}, serving({kServed}), none);
+  DhKey a(std::array<std::uint8_t, kPrivateKeySize>{7, 7, 7});
+  MseStep step = responder.feed(std::string(as_view(a.public_key())));
+  CHECK(contains(step.failure, "no random bytes"));
+  CHECK(step.send.empty());
 }
