@@ -306,6 +306,17 @@ void Session::add_new_torrent(std::string torrent_bytes, std::string download_di
                               const AddSelection& selection) {
   auto added = add_torrent(std::move(torrent_bytes), std::move(download_dir), paused, peers, added_at, std::nullopt,
                            selection);
+  std::string bytes;
+  if (added && !(*added)["duplicate"].get<bool>()) bytes = find((*added)["id"].get<std::string>())->torrent_bytes;
+  answer_when_durable(
+      std::move(added), "torrent",
+      [bytes = std::move(bytes)](const StateStore& store, const std::string& id) { return store.save_torrent(id, bytes); },
+      std::move(respond));
+}
+
+void Session::answer_when_durable(rpc::RpcResult<rpc::Json> added, const std::string& what,
+                                  std::function<Result<void>(const StateStore&, const std::string& id)> save_source,
+                                  rpc::Responder respond) {
   if (!added) {
     respond.error(added.error());
     return;
@@ -316,19 +327,17 @@ void Session::add_new_torrent(std::string torrent_bytes, std::string download_di
     return;
   }
   TorrentEntry& t = *find(answer["id"].get<std::string>());
-  // The answer waits until the torrent would survive a crash; if it cannot be made durable the
-  // torrent is taken back out and the caller hears why.
   writer_.enqueue(
-      [store = store_, id = t.id, bytes = t.torrent_bytes, resume = resume_snapshot(t)]() -> Result<void> {
-        if (auto r = store.save_torrent(id, bytes); !r) return r;
+      [store = store_, id = t.id, save_source = std::move(save_source), resume = resume_snapshot(t)]() -> Result<void> {
+        if (auto r = save_source(store, id); !r) return r;
         return store.save_resume(id, resume);
       },
-      [this, id = t.id, answer, respond](Result<void> saved) {
+      [this, id = t.id, what, answer, respond](Result<void> saved) {
         if (saved) {
           respond.result(answer);
           return;
         }
-        log_error("cannot save torrent " + id + ": " + saved.error().message);
+        log_error("cannot save " + what + " " + id + ": " + saved.error().message);
         if (find(id) != nullptr) remove_torrent(id, false, rpc::Responder{});
         respond.error(rpc::code::io_error, saved.error().message);
       });

@@ -167,6 +167,12 @@ class Session {
   rpc::RpcResult<rpc::Json> add_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
                                         const std::vector<std::string>& peers, std::int64_t added_at,
                                         std::optional<ResumeData> resume, const AddSelection& selection = {});
+  // The answer to torrent.add: at once for a refusal or a duplicate; for a new torrent once
+  // save_source (its .torrent or .magnet) and its resume data are written. A torrent that
+  // cannot be made durable is taken back out and the caller hears why.
+  void answer_when_durable(rpc::RpcResult<rpc::Json> added, const std::string& what,
+                           std::function<Result<void>(const StateStore&, const std::string& id)> save_source,
+                           rpc::Responder respond);
   // File selection (session_files.cpp): the per-piece priorities of t's file priorities, and a
   // new selection applied to the engine and the disk and saved.
   std::vector<Priority> piece_wanted(const TorrentEntry& t) const;

@@ -85,33 +85,12 @@ rpc::RpcResult<rpc::Json> Session::add_magnet(const std::string& uri, std::strin
 
 void Session::add_new_magnet(const std::string& uri, std::string download_dir, bool paused,
                              const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond) {
-  auto added = add_magnet(uri, std::move(download_dir), paused, peers, added_at, std::nullopt);
-  if (!added) {
-    respond.error(added.error());
-    return;
-  }
-  rpc::Json answer = std::move(*added);
-  if (answer["duplicate"].get<bool>()) {
-    respond.result(std::move(answer));
-    return;
-  }
-  TorrentEntry& t = *find(answer["id"].get<std::string>());
-  // As for a .torrent, the answer waits until the torrent would survive a crash. The metadata
-  // may arrive before this is written: the .torrent is queued after it and wins on a restart.
-  writer_.enqueue(
-      [store = store_, id = t.id, uri, resume = resume_snapshot(t)]() -> Result<void> {
-        if (auto r = store.save_magnet(id, uri); !r) return r;
-        return store.save_resume(id, resume);
-      },
-      [this, id = t.id, answer, respond](Result<void> saved) {
-        if (saved) {
-          respond.result(answer);
-          return;
-        }
-        log_error("cannot save magnet " + id + ": " + saved.error().message);
-        if (find(id) != nullptr) remove_torrent(id, false, rpc::Responder{});
-        respond.error(rpc::code::io_error, saved.error().message);
-      });
+  // The metadata may arrive before this is written: the .torrent is queued after it and wins
+  // on a restart.
+  answer_when_durable(
+      add_magnet(uri, std::move(download_dir), paused, peers, added_at, std::nullopt), "magnet",
+      [uri](const StateStore& store, const std::string& id) { return store.save_magnet(id, uri); },
+      std::move(respond));
 }
 
 void Session::drain_fetch(TorrentEntry& t) {
