@@ -233,6 +233,16 @@ SessionStats Session::stats() {
 
 // ---- torrent lifecycle ---------------------------------------------------------------------
 
+rpc::RpcResult<std::vector<tracker::PeerEndpoint>> parse_named_peers(const std::vector<std::string>& peers) {
+  std::vector<tracker::PeerEndpoint> endpoints;
+  for (const std::string& p : peers) {
+    auto ep = tracker::parse_endpoint(p);
+    if (!ep) return rpc::RpcError(rpc::code::invalid_params, "invalid params: peer \"" + p + "\" is not host:port");
+    endpoints.push_back(*ep);
+  }
+  return endpoints;
+}
+
 rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::string download_dir, bool paused,
                                                const std::vector<std::string>& peers, std::int64_t added_at,
                                                std::optional<ResumeData> resume, const AddSelection& selection) {
@@ -242,12 +252,9 @@ rpc::RpcResult<rpc::Json> Session::add_torrent(std::string torrent_bytes, std::s
   if (TorrentEntry* existing = find(id))
     return rpc::Json{{"id", id}, {"name", existing->meta->name}, {"duplicate", true}};
 
-  std::vector<tracker::PeerEndpoint> endpoints;
-  for (const std::string& p : peers) {
-    auto ep = tracker::parse_endpoint(p);
-    if (!ep) return rpc::RpcError(rpc::code::invalid_params, "invalid params: peer \"" + p + "\" is not host:port");
-    endpoints.push_back(*ep);
-  }
+  auto named = parse_named_peers(peers);
+  if (!named) return named.error();
+  std::vector<tracker::PeerEndpoint> endpoints = std::move(*named);
   std::vector<FilePriority> priorities;
   if (selection.only) {
     priorities.assign(meta->files.size(), FilePriority::skip);

@@ -69,6 +69,9 @@ struct PieceWaiter {
 // the DHT, PEX or LSD.
 enum class PeerSource { user, tracker, dht, pex, lsd };
 
+// The `peers` of torrent.add ("host:port" each), or invalid params naming the first bad one.
+rpc::RpcResult<std::vector<tracker::PeerEndpoint>> parse_named_peers(const std::vector<std::string>& peers);
+
 struct TorrentEntry {
   std::string id;
   std::shared_ptr<const Metainfo> meta;

@@ -25,12 +25,9 @@ rpc::RpcResult<rpc::Json> Session::add_magnet(const std::string& uri, std::strin
   if (TorrentEntry* existing = find(id))
     return rpc::Json{{"id", id}, {"name", existing->meta->name}, {"duplicate", true}};
 
-  std::vector<tracker::PeerEndpoint> named;
-  for (const std::string& p : peers) {
-    auto ep = tracker::parse_endpoint(p);
-    if (!ep) return rpc::RpcError(rpc::code::invalid_params, "invalid params: peer \"" + p + "\" is not host:port");
-    named.push_back(*ep);
-  }
+  auto parsed = parse_named_peers(peers);
+  if (!parsed) return parsed.error();
+  std::vector<tracker::PeerEndpoint> named = std::move(*parsed);
   // x.pe (BEP 9) names peers as the user's --peer does; one that is not an address:port (a host
   // name, say) is skipped: the link stays usable through its other sources.
   for (const std::string& p : magnet->peers) {
