@@ -12,22 +12,20 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
 else
   meson configure "$BUILD_DIR" -Dwerror=true
 fi
+# Seconds per stage, for the summary at the end.
+stage_times=""
+stage_start=$SECONDS
+end_stage() { stage_times+="$1 $((SECONDS - stage_start)) s; "; stage_start=$SECONDS; }
+end_stage "install"
 ninja -C "$BUILD_DIR"
+end_stage "build"
 
 status=0
 meson test -C "$BUILD_DIR" --print-errorlogs --num-processes 2 || status=$?
+end_stage "tests"
 
 # One plain summary line, counted from meson's own log.
-/usr/bin/python3 - "$BUILD_DIR/meson-logs/testlog.json" <<'PY' || true
-import json, sys
-passed = failed = skipped = 0
-for line in open(sys.argv[1]):
-    r = json.loads(line).get("result")
-    if r in ("OK", "EXPECTEDFAIL"): passed += 1
-    elif r == "SKIP": skipped += 1
-    else: failed += 1
-print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
-PY
+scripts/test_summary.py "tests" "$BUILD_DIR/meson-logs/testlog.json" || true
 
 # The same suites again under AddressSanitizer + UndefinedBehaviorSanitizer (the integration
 # tests start this build dir's btd and btctl). Reports go to files, so one from a btd that a
@@ -44,26 +42,57 @@ else
   meson configure "$ASAN_DIR" "${asan_options[@]}"
 fi
 ninja -C "$ASAN_DIR"
+end_stage "ASan build"
 san_logs=$(mktemp -d -t btd-sanitizers.XXXXXX)
 asan_start=$SECONDS
 ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:quarantine_size_mb=16:allocator_release_to_os_interval_ms=100:log_path=$san_logs/asan" \
 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$san_logs/ubsan" \
   meson test -C "$ASAN_DIR" --print-errorlogs --num-processes 2 || status=$?
-if compgen -G "$san_logs/*" >/dev/null; then
-  echo "sanitizer reports:" >&2
-  cat "$san_logs"/* >&2
-  status=1
-fi
+# A file with an error report fails the run; one with only a warning (ASan prints some about
+# the environment it runs in) is shown and does not.
+san_errors=0
+for f in "$san_logs"/*; do
+  [ -e "$f" ] || continue
+  if grep -qE "ERROR: |SUMMARY: |runtime error" "$f"; then
+    echo "sanitizer report ($(basename "$f")):"
+    san_errors=$((san_errors + 1))
+    status=1
+  else
+    echo "sanitizer warning, not an error ($(basename "$f")):"
+  fi
+  cat "$f"
+done
 # GCC's UBSan ignores log_path next to ASan and writes to stderr; halt_on_error makes the process
 # fail, and what reached the test output is caught here.
+ubsan_in_log=no
 if grep -q "runtime error: " "$ASAN_DIR/meson-logs/testlog.txt"; then
-  echo "UBSan reports in $ASAN_DIR/meson-logs/testlog.txt:" >&2
-  grep -A3 "runtime error: " "$ASAN_DIR/meson-logs/testlog.txt" >&2
+  ubsan_in_log=yes
+  echo "UBSan reports in $ASAN_DIR/meson-logs/testlog.txt:"
+  grep -A3 "runtime error: " "$ASAN_DIR/meson-logs/testlog.txt"
   status=1
 fi
+san_report_head=$(cat "$san_logs"/* 2>/dev/null | grep -m3 -E "ERROR: |SUMMARY: |runtime error" || true)
 rm -rf "$san_logs"
 echo "sanitizer run: $((SECONDS - asan_start))s"
+end_stage "ASan tests"
 
 # A short fuzzing run of every target (scripts/fuzz.sh 600 for a longer one).
-scripts/fuzz.sh "${FUZZ_SECONDS:-15}" || status=$?
+fuzz_status=0
+scripts/fuzz.sh "${FUZZ_SECONDS:-15}" || fuzz_status=$?
+[ "$fuzz_status" -eq 0 ] || status=1
+end_stage "fuzzing"
+
+# CI shows only the end of this output: say here which stage failed and why.
+echo
+echo "== summary (total $((SECONDS / 60)) min $((SECONDS % 60)) s) =="
+echo "time: $stage_times"
+scripts/test_summary.py "normal build" "$BUILD_DIR/meson-logs/testlog.json" --failures 60 || true
+scripts/test_summary.py "ASan+UBSan build" "$ASAN_DIR/meson-logs/testlog.json" --failures 60 || true
+if [ "$san_errors" -gt 0 ]; then
+  echo "sanitizer reports from $san_errors process(es) (printed above); first findings:"
+  printf '%s\n' "$san_report_head" | sed 's/^/    /'
+fi
+[ "$ubsan_in_log" = no ] || echo "UBSan reports in $ASAN_DIR/meson-logs/testlog.txt (printed above)"
+if [ "$fuzz_status" -eq 0 ]; then echo "fuzzing: every target ok"; else echo "fuzzing: a target failed (see above)"; fi
+echo "exit status: $status"
 exit $status
