@@ -93,6 +93,6 @@ if [ "$san_errors" -gt 0 ]; then
   printf '%s\n' "$san_report_head" | sed 's/^/    /'
 fi
 [ "$ubsan_in_log" = no ] || echo "UBSan reports in $ASAN_DIR/meson-logs/testlog.txt (printed above)"
-if [ "$fuzz_status" -eq 0 ]; then echo "fuzzing: every target ok"; else echo "fuzzing: a target failed (see above)"; fi
+if [ "$fuzz_status" -eq 0 ]; then echo "fuzzing: every target ok"; else echo "fuzzing: scripts/fuzz.sh exited $fuzz_status (see above)"; fi
 echo "exit status: $status"
 exit $status
