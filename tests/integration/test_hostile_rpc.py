@@ -184,10 +184,11 @@ class HostileRpcTest(TempDirTest):
         growth = rss_kib(self.d.proc.pid) - before
         print(f"\nnever-reading client: {sent} bytes of requests accepted, RSS +{growth} KiB", file=sys.stderr)
         self.assertLess(growth, 48 * 1024, f"memory grew by {growth} KiB for a client that never reads")
-        # Meanwhile everyone else is served promptly.
+        # Meanwhile everyone else is served promptly (a generous bound: the ASan build on two busy
+        # cores answers in well under a second; a daemon stuck on the lazy client never would).
         t0 = time.time()
         self.assert_healthy()
-        self.assertLess(time.time() - t0, 2)
+        self.assertLess(time.time() - t0, 5)
         lazy.close()
         self.assert_healthy()
 
