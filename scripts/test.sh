@@ -33,9 +33,11 @@ scripts/test_summary.py "tests" "$BUILD_DIR/meson-logs/testlog.json" || true
 # quick release of freed memory keep the tests that measure btd's RSS meaningful (ASan's
 # default 256 MiB quarantine holds every freed buffer).
 # -O1: about half the -O2 compile time; -O0 is faster to build but too slow for the tests
-# that parse a million-file torrent or time an RPC answer.
+# that parse a million-file torrent or time an RPC answer. -g1 (line tables, enough for the
+# file:line of every frame in a report) instead of full debug info: 8 min instead of 9.
 ASAN_DIR=${ASAN_BUILD_DIR:-build-asan}
-asan_options=(-Db_sanitize=address,undefined -Doptimization=1 -Ddebug=true -Dwerror=true)
+asan_options=(-Db_sanitize=address,undefined -Doptimization=1 -Ddebug=false -Dc_args=-g1 -Dcpp_args=-g1
+              -Dwerror=true)
 if [ ! -f "$ASAN_DIR/build.ninja" ]; then
   meson setup "$ASAN_DIR" "${asan_options[@]}"
 else
