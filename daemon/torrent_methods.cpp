@@ -3,8 +3,10 @@
 #include <chrono>
 #include <filesystem>
 
+#include "core/mse/mse_keys.hpp"
 #include "core/util/base64.hpp"
 #include "daemon/file_selection.hpp"
+#include "daemon/net/peer_network.hpp"
 #include "daemon/piece_request.hpp"
 #include "daemon/session.hpp"
 #include "daemon/tracker/torrent_announcer.hpp"
@@ -23,6 +25,14 @@ struct SessionMethods {
 };
 
 namespace {
+
+// The letters qBittorrent and uTorrent show: E the whole stream is RC4, e only the handshake was
+// encrypted (MSE, plaintext after it); none for a plaintext handshake.
+std::string encryption_flag(std::uint32_t mse_crypto) {
+  if (mse_crypto == mse::kCryptoRc4) return "E";
+  if (mse_crypto == mse::kCryptoPlaintext) return "e";
+  return "";
+}
 
 constexpr std::uint64_t kMaxTimeoutMs = 24ull * 3600 * 1000;
 
@@ -198,7 +208,8 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
       for (const PeerInfo& info : t->engine->peers(s.now()))
         peers.push_back({{"address", info.address}, {"client", info.client}, {"progress", info.progress},
                          {"download_rate", static_cast<std::int64_t>(info.download_rate)},
-                         {"upload_rate", static_cast<std::int64_t>(info.upload_rate)}, {"flags", info.flags}});
+                         {"upload_rate", static_cast<std::int64_t>(info.upload_rate)},
+                         {"flags", info.flags + encryption_flag(s.network_->mse_crypto(info.key.get()))}});
     return Json{{"peers", peers}};
   });
 

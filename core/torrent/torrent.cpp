@@ -733,6 +733,7 @@ std::vector<PeerInfo> Torrent::peers(TimePoint now) {
   const double pieces = picker_.geometry().piece_count();
   for (auto& [k, p] : peers_) {
     PeerInfo info;
+    info.key = k;
     info.address = tracker::to_string(p.endpoint);
     info.client = p.client;
     info.progress = static_cast<double>(p.conn.peer_pieces().count()) / pieces;
@@ -741,7 +742,7 @@ std::vector<PeerInfo> Torrent::peers(TimePoint now) {
     if (p.conn.am_interested()) info.flags += p.conn.peer_choking() ? 'd' : 'D';
     if (p.conn.peer_interested()) info.flags += p.conn.am_choking() ? 'u' : 'U';
     if (p.incoming) info.flags += 'I';
-    if (p.conn.fast_extension()) info.flags += 'E';
+    if (p.conn.fast_extension()) info.flags += 'F';
     if (p.snub.snubbed(now)) info.flags += 'S';
     out.push_back(std::move(info));
   }

@@ -60,12 +60,16 @@ enum class TorrentState { downloading, seeding, paused, error };
 const char* torrent_state_name(TorrentState s);
 
 struct PeerInfo {
+  PeerKey key;  // the connection, for what the network layer knows of it (encryption)
   std::string address;
   std::string client;
   double progress = 0;
   double download_rate = 0;
   double upload_rate = 0;
-  std::string flags;  // transmission-style: D/d U/u I(incoming) E(fast ext) S(snubbed)
+  // The letters other clients show (uTorrent, transmission, qBittorrent): D/d downloading from it
+  // or interested and choked, U/u uploading to it or it is interested and choked, I incoming,
+  // S snubbed, F the fast extension (BEP 6). The daemon adds E/e for encryption.
+  std::string flags;
 };
 
 class Torrent {

@@ -290,6 +290,11 @@ std::size_t PeerNetwork::queued_bytes(SocketId id) const {
   return c ? c->socket->queued_bytes() + c->upload.ready_bytes() : 0;
 }
 
+std::uint32_t PeerNetwork::mse_crypto(SocketId id) const {
+  const Connection* c = find(id);
+  return c && c->ready ? c->mse_crypto : 0;
+}
+
 // ---- rate limits ---------------------------------------------------------------------------
 
 RateLimiter::TimePoint PeerNetwork::rate_now() const {

@@ -106,6 +106,8 @@ class PeerNetwork {
   // False when the id is unknown, not ready yet, or closing.
   bool send(SocketId id, std::string bytes);
   std::size_t queued_bytes(SocketId id) const;
+  // How a ready connection's handshake went (PeerReady::mse_crypto); 0 for plaintext or unknown.
+  std::uint32_t mse_crypto(SocketId id) const;
   void pause_reading(SocketId id);
   void resume_reading(SocketId id);
   void close(SocketId id, std::string reason);

@@ -151,28 +151,40 @@ class EncryptionTest(TempDirTest):
         self.assertEqual(d.stop(), 0)
         del ses
 
-    def leech_from_btd_with_forced_libtorrent(self, level, selected):
+    def leech_from_btd_with_forced_libtorrent(self, level, selected, flag):
         root = make_payload(self, 900)
         torrent, info_hash = lt_torrent(self, root)
         d = self.seed_btd(root, torrent, info_hash)
+        # 1.9 MB at 512 KiB/s: the connection lasts long enough to be seen in torrent.peers.
+        d.ctl("set", info_hash, "--up-limit", "512K")
         ses = lt_session(free_port())
         forced_encryption(ses, level)
         dl = self.path("lt-leech")
         h = ses.add_torrent({"ti": lt.torrent_info(torrent), "save_path": dl})
         h.connect_peer(("127.0.0.1", d.port()))
-        wait_for(lambda: h.status().is_seeding, 60, "the libtorrent leecher to finish")
+        seen = []
+
+        def done():
+            seen.extend(p["flags"] for p in rpc(d.socket, "torrent.peers", {"id": info_hash})["peers"])
+            return h.status().is_seeding
+        wait_for(done, 60, "the libtorrent leecher to finish")
         self.assertTrue(same_files(root, os.path.join(dl, "payload")))
         self.assertRegex(d.log(), r"incoming peer 127\.0\.0\.1:\d+: encrypted handshake accepted, " + selected)
+        # torrent.peers says how the connection is encrypted (E: RC4 throughout, e: the handshake
+        # only), with the letters other clients use, and I for an incoming connection.
+        self.assertTrue(seen, "the leecher never showed in torrent.peers")
+        self.assertTrue(all(flag in f and "I" in f for f in seen), seen)
+        self.assertTrue(all(({"E", "e"} - {flag}).isdisjoint(f) for f in seen), seen)
         self.assertNotIn("closed before its handshake completed", d.log())
         self.assertEqual(d.stop(), 0)
         del ses
 
     def test_rc4_forcing_libtorrent_leecher_downloads_from_btd(self):
-        self.leech_from_btd_with_forced_libtorrent(lt.enc_level.pe_rc4, "RC4 for the whole stream")
+        self.leech_from_btd_with_forced_libtorrent(lt.enc_level.pe_rc4, "RC4 for the whole stream", "E")
 
     def test_encryption_forcing_libtorrent_offering_both_gets_plaintext_after_the_handshake(self):
         # btd prefers plaintext after the handshake when offered: bulk data skips RC4.
-        self.leech_from_btd_with_forced_libtorrent(lt.enc_level.pe_both, "plaintext after it")
+        self.leech_from_btd_with_forced_libtorrent(lt.enc_level.pe_both, "plaintext after it", "e")
 
     def test_btd_with_encryption_disabled_refuses_an_encrypted_handshake(self):
         root = make_payload(self, 1000)

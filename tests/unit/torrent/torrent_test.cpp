@@ -233,6 +233,17 @@ struct SeedWithPeer {
 
 }  // namespace
 
+TEST_CASE("peers() names each connection by its key, with the letters other clients show") {
+  SeedWithPeer s(TorrentConfig{});
+  const std::vector<PeerInfo> peers = s.t->peers(s.now);
+  REQUIRE(peers.size() == 1);
+  CHECK(peers[0].key == s.key);
+  CHECK(peers[0].address == "10.0.0.1:6881");
+  // Interested and unchoked by us (U), incoming (I), the fast extension (F); no E: that letter
+  // is encryption, which the daemon adds.
+  CHECK(peers[0].flags == "UIF");
+}
+
 TEST_CASE("block reads queued for a peer are bounded in bytes, whatever the request length") {
   TorrentConfig config;
   config.read_bytes_in_flight_per_peer = 4 * kBlock;
