@@ -15,7 +15,7 @@ namespace {
 
 constexpr const char* kSetUsage =
     "usage: btctl set [--down-limit RATE] [--up-limit RATE] [--max-peers N] [--max-peers-per-torrent N]\n"
-    "                 [--log-level error|warning|notice|info|debug] [--dht on|off]\n"
+    "                 [--log-level error|warning|notice|info|debug] [--dht on|off] [--pex on|off]\n"
     "                 [--encryption disabled|prefer_plaintext|prefer_encrypted|required]\n"
     "       btctl set ID [--down-limit RATE] [--up-limit RATE] [--max-peers N]\n"
     "RATE is bytes per second, e.g. 1048576, 512K, 10M (1024-based); 0 or \"unlimited\" lifts the limit.\n"
@@ -48,6 +48,7 @@ std::variant<RpcRequest, std::string> build_set_request(const std::vector<std::s
                     {"max-peers-per-torrent", true, false, 0},
                     {"log-level", true, false, 0},
                     {"dht", true, false, 0},
+                    {"pex", true, false, 0},
                     {"encryption", true, false, 0}});
   if (!args.ok()) return args.error();
   if (args.positional().size() > 1) return std::string("set takes at most one torrent ID");
@@ -82,6 +83,11 @@ std::variant<RpcRequest, std::string> build_set_request(const std::vector<std::s
     if (*v != "on" && *v != "off") return "--dht \"" + *v + "\" is not on or off";
     r.params["dht"] = *v == "on";
   }
+  if (auto v = args.value("pex")) {
+    if (torrent) return std::string("--pex is a daemon setting (private torrents never use peer exchange)");
+    if (*v != "on" && *v != "off") return "--pex \"" + *v + "\" is not on or off";
+    r.params["pex"] = *v == "on";
+  }
   if (auto v = args.value("encryption")) {
     if (torrent) return std::string("--encryption is a daemon setting: use it without a torrent ID");
     r.params["encryption"] = *v;  // the daemon names the accepted modes if it is wrong
@@ -102,12 +108,16 @@ std::string format_settings(const nlohmann::json& s) {
     if (field("dht").get<bool>() && nodes.is_array())
       dht += " (" + std::to_string(nodes.size()) + " bootstrap node" + (nodes.size() == 1 ? "" : "s") + ")";
   }
+  auto on_off = [&](const char* key) {
+    return field(key).is_boolean() ? std::string(field(key).get<bool>() ? "on" : "off") : std::string("-");
+  };
   return "Download limit:         " + rate_text(field("download_rate_limit")) + "\n" +
          "Upload limit:           " + rate_text(field("upload_rate_limit")) + "\n" +
          "Max peers:              " + uint_text(field("max_connections")) + "\n" +
          "Max peers per torrent:  " + uint_text(field("max_connections_per_torrent")) + "\n" +
          "Log level:              " + level + "\n" +
          "DHT:                    " + dht + "\n" +
+         "PEX:                    " + on_off("pex") + "\n" +
          "Encryption:             " + encryption + "\n";
 }
 

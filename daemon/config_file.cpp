@@ -76,7 +76,7 @@ const std::set<std::string>& known_keys() {
       "download_rate_limit", "upload_rate_limit",
       "dht",             "dht_bootstrap_nodes",
       "lsd",             "lsd_interface",
-      "encryption",
+      "pex",             "encryption",
   };
   return keys;
 }
@@ -174,6 +174,10 @@ Result<ConfigFile> parse_config(std::string_view text, const std::string& origin
     if (v.is_string()) ip = lsd_interface_address(v.get_ref<const std::string&>());
     if (!ip) return r.bad("lsd_interface", kLsdInterfaceExpected);
     c.lsd_interface = *ip;
+  }
+  if (doc.contains("pex")) {
+    if (!doc.at("pex").is_boolean()) return r.bad("pex", "true or false");
+    c.pex = doc.at("pex").get<bool>();
   }
   if (doc.contains("encryption")) {
     const Json& v = doc.at("encryption");

@@ -33,6 +33,7 @@ struct ConfigFile {
   std::optional<std::vector<std::string>> dht_bootstrap_nodes;
   std::optional<bool> lsd;
   std::optional<std::string> lsd_interface;  // "" or an IPv4 literal
+  std::optional<bool> pex;
   std::optional<net::EncryptionMode> encryption;
 };
 

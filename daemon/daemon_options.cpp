@@ -137,6 +137,7 @@ Result<DaemonOptions> resolve_daemon_options(const DaemonFlags& flags, const Con
   if (file.dht_bootstrap_nodes) s.dht_bootstrap_nodes = *file.dht_bootstrap_nodes;
   s.lsd = flags.lsd.value_or(file.lsd.value_or(s.lsd));
   if (file.lsd_interface) s.lsd_interface = *file.lsd_interface;
+  s.pex = file.pex.value_or(s.pex);
   s.encryption = file.encryption.value_or(s.encryption);
   return o;
 }

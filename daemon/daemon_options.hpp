@@ -29,6 +29,8 @@ struct SessionSettings {
   bool lsd = true;  // local service discovery (BEP 14) multicast; private torrents never use it
   // The local IPv4 address whose interface LSD joins and sends on; empty: the kernel's choice.
   std::string lsd_interface;
+  // Peer exchange (BEP 11, ut_pex) on public torrents; off: btd neither offers it nor reads it.
+  bool pex = true;
   // Message Stream Encryption of peer connections (daemon/net/encryption_mode.hpp).
   net::EncryptionMode encryption = net::EncryptionMode::prefer_plaintext;
   bool operator==(const SessionSettings&) const = default;

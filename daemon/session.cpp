@@ -83,6 +83,7 @@ Session::Session(uv_loop_t* loop, SessionConfig config, EventHub& events)
   for (auto& b : random) b = static_cast<std::uint8_t>(rd());
   peer_id_ = wire::make_peer_id(random);
   config_.torrent.max_peers = config_.settings.max_connections_per_torrent;
+  config_.torrent.pex = config_.settings.pex;
 }
 
 Session::~Session() = default;

@@ -46,6 +46,7 @@ Json settings_json(const SessionSettings& s) {
       {"dht_bootstrap_nodes", s.dht_bootstrap_nodes},
       {"lsd", s.lsd},
       {"lsd_interface", s.lsd_interface},
+      {"pex", s.pex},
       {"encryption", net::encryption_mode_name(s.encryption)},
   };
 }
@@ -82,6 +83,7 @@ SessionSettings changed_settings(const SessionSettings& current, const SessionSe
   if (before.dht_bootstrap_nodes != after.dht_bootstrap_nodes) out.dht_bootstrap_nodes = after.dht_bootstrap_nodes;
   if (before.lsd != after.lsd) out.lsd = after.lsd;
   if (before.lsd_interface != after.lsd_interface) out.lsd_interface = after.lsd_interface;
+  if (before.pex != after.pex) out.pex = after.pex;
   if (before.encryption != after.encryption) out.encryption = after.encryption;
   return out;
 }
@@ -91,13 +93,17 @@ void Session::apply_settings(const SessionSettings& s) {
   const std::string lsd_interface_before = config_.settings.lsd_interface;
   config_.settings = s;
   config_.torrent.max_peers = s.max_connections_per_torrent;
+  config_.torrent.pex = s.pex;
   set_log_level(s.log_level);
   if (network_) {
     network_->set_connection_limits(s.max_connections, s.max_connections_per_torrent);
     network_->set_rate_limits(s.download_rate_limit, s.upload_rate_limit);
     network_->set_encryption(s.encryption);
   }
-  for (auto& [id, t] : torrents_) apply_torrent_limits(*t);
+  for (auto& [id, t] : torrents_) {
+    apply_torrent_limits(*t);
+    if (t->engine) t->engine->set_pex(s.pex);
+  }
   const bool bootstrap_changed = dht_ && dht_bootstrap_nodes_before != s.dht_bootstrap_nodes;
   if (s.dht) start_dht();
   else stop_dht();
@@ -123,7 +129,7 @@ struct SessionSettingsMethods {
     d.add_sync("session.set", [&s](const Json& params) -> RpcResult<Json> {
       if (auto bad = p::check_known(params, {"download_rate_limit", "upload_rate_limit", "max_connections",
                                              "max_connections_per_torrent", "log_level", "dht",
-                                             "dht_bootstrap_nodes", "lsd", "lsd_interface", "encryption"}))
+                                             "dht_bootstrap_nodes", "lsd", "lsd_interface", "pex", "encryption"}))
         return *bad;
       // Everything is checked before anything changes: a bad call changes nothing.
       BTD_TRY(down, p::optional_uint(params, "download_rate_limit", TokenBucket::kMaxRate));
@@ -135,6 +141,7 @@ struct SessionSettingsMethods {
       BTD_TRY(bootstrap, p::optional_string_array(params, "dht_bootstrap_nodes"));
       BTD_TRY(lsd_on, p::optional_bool(params, "lsd", s.settings().lsd));
       BTD_TRY(lsd_interface, p::optional_string(params, "lsd_interface"));
+      BTD_TRY(pex_on, p::optional_bool(params, "pex", s.settings().pex));
       BTD_TRY(encryption, p::optional_string(params, "encryption"));
       SessionSettings next = s.settings();
       if (encryption) {
@@ -153,6 +160,7 @@ struct SessionSettingsMethods {
       }
       next.dht = dht_on;
       next.lsd = lsd_on;
+      next.pex = pex_on;
       if (lsd_interface) {
         auto ip = lsd_interface_address(*lsd_interface);
         if (!ip) return p::wrong_type("lsd_interface", kLsdInterfaceExpected);

@@ -92,6 +92,9 @@ class Torrent {
   // The most peers kept at once (torrent.set, session.set). Lowering it closes no connection; it
   // only stops new ones until the count is below it.
   void set_max_peers(std::size_t max_peers) noexcept { config_.max_peers = max_peers; }
+  // Peer exchange on or off (the "pex" setting). Off: no more ut_pex messages are sent or read;
+  // on: connections made from now on offer it (a connection keeps the extension handshake it had).
+  void set_pex(bool on) noexcept { config_.pex = on; }
   std::size_t max_peers() const noexcept { return config_.max_peers; }
   void set_dht_port(std::uint16_t port) noexcept { config_.dht_port = port; }
   // get-piece: fetch this piece before anything else, from every peer that has it, even when

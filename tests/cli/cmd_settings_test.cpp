@@ -86,6 +86,26 @@ TEST_CASE("set --dht on|off is a daemon setting; settings show it") {
         std::string::npos);
 }
 
+TEST_CASE("set --pex on|off is a daemon setting; settings show it") {
+  auto off = build_set_request({"--pex", "off"});
+  REQUIRE(std::holds_alternative<RpcRequest>(off));
+  CHECK(std::get<RpcRequest>(off).method == "session.set");
+  CHECK(std::get<RpcRequest>(off).params == nlohmann::json{{"pex", false}});
+  auto on = build_set_request({"--pex", "on"});
+  REQUIRE(std::holds_alternative<RpcRequest>(on));
+  CHECK(std::get<RpcRequest>(on).params == nlohmann::json{{"pex", true}});
+  auto bad = build_set_request({"--pex", "1"});
+  REQUIRE(std::holds_alternative<std::string>(bad));
+  CHECK(std::get<std::string>(bad) == "--pex \"1\" is not on or off");
+  auto per_torrent = build_set_request({"abcdef", "--pex", "off"});
+  REQUIRE(std::holds_alternative<std::string>(per_torrent));
+  CHECK(std::get<std::string>(per_torrent).find("daemon setting") != std::string::npos);
+
+  CHECK(format_settings({{"pex", true}}).find("PEX:                    on\n") != std::string::npos);
+  CHECK(format_settings({{"pex", false}}).find("PEX:                    off\n") != std::string::npos);
+  CHECK(format_settings(nlohmann::json::object()).find("PEX:                    -\n") != std::string::npos);
+}
+
 TEST_CASE("set --encryption MODE is a daemon setting; settings show it") {
   auto r = build_set_request({"--encryption", "required"});
   REQUIRE(std::holds_alternative<RpcRequest>(r));

@@ -256,6 +256,20 @@ TEST_CASE("config file: lsd and lsd_interface; --no-lsd overrides the file") {
   CHECK(flagged->settings.lsd_interface == "10.1.2.3");
 }
 
+TEST_CASE("config file: pex is on unless the file says false") {
+  const auto env = env_of({{"HOME", "/h"}});
+  auto defaults = resolve_daemon_options(DaemonFlags{}, ConfigFile{}, env);
+  REQUIRE(defaults.ok());
+  CHECK(defaults->settings.pex);
+  auto c = parse_config(R"({"pex": false})", "f");
+  REQUIRE(c.ok());
+  CHECK(c->pex == false);
+  auto off = resolve_daemon_options(DaemonFlags{}, *c, env);
+  REQUIRE(off.ok());
+  CHECK_FALSE(off->settings.pex);
+  CHECK(mentions(error_of(R"({"pex": "off"})"), "\"pex\" must be true or false"));
+}
+
 TEST_CASE("config file: encryption takes the four mode names and nothing else") {
   for (const char* name : {"disabled", "prefer_plaintext", "prefer_encrypted", "required"}) {
     auto c = parse_config(std::string(R"({"encryption": ")") + name + "\"}", "f");

@@ -4,10 +4,14 @@ DHT or LSD: the only way the third peer can be found is a ut_pex message.
 - btd learns a seeder S only from libtorrent peer A's PEX, dials it and completes from it (A has
   nothing and downloads nothing, so every byte came from S).
 - libtorrent peer L learns S only from btd's PEX, and dials it.
+- The "pex" setting: off, btd's extension handshake offers no ut_pex; on again, it does.
 
 S runs without libtorrent's default plugins (no ut_pex), so it can tell nobody about anybody.
 Every process is killed by PID."""
+import json
 import os
+import socket
+import struct
 import time
 import unittest
 
@@ -129,6 +133,52 @@ class PexTest(TempDirTest):
         self.assertTrue(p.flags & lt.peer_info.local_connection, "L dialled S")
         self.assertEqual(d.stop(), 0)
         del l_ses, s_ses
+
+    def extension_handshake_of(self, d):
+        """Dials btd as a plain BitTorrent peer offering BEP 10 and returns the payload of btd's
+        extension handshake."""
+        s = socket.create_connection(("127.0.0.1", d.port()), timeout=10)
+        self.addCleanup(s.close)
+        self.dialled = getattr(self, "dialled", 0) + 1  # a peer id of its own each time
+        reserved = bytearray(8)
+        reserved[5] |= 0x10  # BEP 10
+        s.sendall(b"\x13BitTorrent protocol" + bytes(reserved) + bytes.fromhex(self.info_hash) + b"-XX0001-pexcheck%04d" % self.dialled)
+        buf = b""
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+            pos = 68  # after btd's handshake: length-prefixed messages
+            while len(buf) >= pos + 4:
+                n = struct.unpack(">I", buf[pos:pos + 4])[0]
+                if len(buf) < pos + 4 + n:
+                    break
+                body = buf[pos + 4:pos + 4 + n]
+                if n >= 2 and body[0] == 20 and body[1] == 0:
+                    return body[2:]
+                pos += 4 + n
+        self.fail("btd sent no extension handshake")
+
+    def test_the_pex_setting_turns_ut_pex_off_and_on(self):
+        config = self.path("btd.json")
+        with open(config, "w") as f:
+            json.dump({"pex": False}, f)
+        d = Daemon(self, extra_args=("--config", config)).start()
+        self.assertFalse(rpc(d.socket, "session.get")["pex"])
+        self.assertIn("PEX:                    off", d.ctl("settings").stdout)
+        rpc(d.socket, "torrent.add", {"path": self.torrent, "download_dir": self.path("seed")})
+        wait_for(lambda: d.ctl_json("status", self.info_hash)["torrents"][0]["state"] == "seeding", 30,
+                 "btd to check its data and seed")
+        self.assertNotIn(b"6:ut_pex", self.extension_handshake_of(d))
+
+        d.ctl("set", "--pex", "on")
+        self.assertTrue(rpc(d.socket, "session.get")["pex"])
+        self.assertIn(b"6:ut_pexi", self.extension_handshake_of(d))  # a new connection offers it
+        d.ctl("set", "--pex", "off")
+        self.assertNotIn(b"6:ut_pex", self.extension_handshake_of(d))
+        self.assertEqual(d.stop(), 0)
 
 
 if __name__ == "__main__":

@@ -257,3 +257,27 @@ TEST_CASE("ut_pex to a peer: listen endpoints only, never itself, the diff a min
   l.tick(60s);
   CHECK(l.remotes[1].pex.size() == 2);
 }
+
+TEST_CASE("set_pex(false) stops exchanging at once; set_pex(true) offers it to new connections") {
+  Leecher l;
+  l.connect(1, {"10.0.0.1", 6881}, false);
+  l.connect(2, {"10.0.0.2", 6881}, false);
+  l.handshake(1, kPeerUtPexId);
+  l.handshake(2, kPeerUtPexId);
+  l.t->set_pex(false);
+  l.send_pex(1, pex_payload({{"10.0.0.7", 7000}}));  // read no more
+  l.tick(1s);
+  l.tick(60s);
+  CHECK(l.connects.empty());
+  CHECK(l.closed.empty());  // a peer that still sends ut_pex is not at fault
+  CHECK(l.remotes[1].pex.empty());
+  CHECK(l.remotes[2].pex.empty());
+
+  l.t->set_pex(true);
+  l.connect(3, {"10.0.0.3", 6881}, false);
+  l.pump();
+  CHECK(l.remotes[3].handshakes.at(0).id_of("ut_pex") == wire::kOurUtPexId);
+  l.send_pex(1, pex_payload({{"10.0.0.8", 7000}}));
+  l.pump();
+  CHECK(l.connects == std::vector<tracker::PeerEndpoint>{{"10.0.0.8", 7000}});
+}
