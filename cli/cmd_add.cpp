@@ -84,15 +84,14 @@ int run_add(const GlobalOptions& global, const std::vector<std::string>& words) 
   const auto dir = args.value("dir");
   if (dir && dir->empty()) return usage("--dir needs a directory");
   // --only 0,2: just these files; --skip 1: all but these (file indexes as `btctl info` and
-  // `btctl files` number them). A magnet's files are not known yet: its so= does this.
+  // `btctl files` number them). For a magnet link the daemon applies them once the metadata is
+  // in (an index past the last file is then logged and ignored).
   nlohmann::json only, skip;
   for (const auto& [option, out] : {std::pair<const char*, nlohmann::json*>{"only", &only}, {"skip", &skip}}) {
     if (auto text = args.value(option)) {
       std::string why;
       auto list = parse_file_list(*text, false, why);
       if (!list) return usage("--" + std::string(option) + " " + *text + ": " + why);
-      if (is_magnet(source))
-        return usage("--" + std::string(option) + " needs a .torrent; a magnet link selects files with so=0,2");
       *out = std::move(*list);
     }
   }

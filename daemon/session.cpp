@@ -949,6 +949,8 @@ ResumeData Session::resume_snapshot(TorrentEntry& t) {
   r.max_connections.reset();
   if (t.limits.max_connections) r.max_connections = *t.limits.max_connections;
   r.file_priorities = t.file_priorities;
+  r.pending_only = t.pending_selection.only;
+  r.pending_skip = t.pending_selection.skip;
   r.peers.clear();
   for (const auto* list : {&t.named_peers, &t.tracker_peers})
     for (const auto& p : *list)

@@ -72,6 +72,14 @@ enum class PeerSource { user, tracker, dht, pex, lsd };
 // The `peers` of torrent.add ("host:port" each), or invalid params naming the first bad one.
 rpc::RpcResult<std::vector<tracker::PeerEndpoint>> parse_named_peers(const std::vector<std::string>& peers);
 
+// torrent.add's `files` (only these) and `skip_files`: metainfo file indexes, checked against
+// the torrent once it is parsed (for a magnet link, once its metadata is in).
+struct AddSelection {
+  std::optional<std::vector<std::uint64_t>> only;
+  std::vector<std::uint64_t> skip;
+  bool empty() const noexcept { return !only && skip.empty(); }
+};
+
 struct TorrentEntry {
   std::string id;
   std::shared_ptr<const Metainfo> meta;
@@ -88,6 +96,8 @@ struct TorrentEntry {
   // engine. Null once the metadata is in; `magnet` stays, for what the link said beyond it.
   std::unique_ptr<MetadataFetch> fetch;
   std::optional<Magnet> magnet;
+  // torrent.add's files/skip_files for a magnet link, applied once the metadata is in.
+  AddSelection pending_selection;
   std::unique_ptr<DiskIo> disk;
   std::unique_ptr<TorrentAnnouncer> announcer;
   // Peers the user named and the latest from trackers: every engine this torrent gets (after a
@@ -118,12 +128,6 @@ void add_file_methods(Session& s, rpc::Dispatcher& d);
 // How t's pieces map onto its files (a parsed torrent's layout cannot fail).
 StorageLayout layout_of(const Metainfo& m);
 
-// torrent.add's `files` (only these) and `skip_files`: metainfo file indexes, checked against
-// the torrent once it is parsed.
-struct AddSelection {
-  std::optional<std::vector<std::uint64_t>> only;
-  std::vector<std::uint64_t> skip;
-};
 
 class Session {
  public:
@@ -182,13 +186,17 @@ class Session {
   void set_file_priorities(TorrentEntry& t, std::vector<FilePriority> priorities);
   // A magnet's so= (BEP 53), once its metadata is in: out-of-range indexes logged and ignored.
   void apply_select_only(TorrentEntry& t);
+  // A magnet's files/skip_files from torrent.add, once its metadata is in: the same, and it
+  // takes precedence over so=.
+  void apply_pending_selection(TorrentEntry& t);
   // A magnet link (session_magnet.cpp): added in state fetching_metadata, answered at once
   // once its .magnet and .resume are durable.
   void add_new_magnet(const std::string& uri, std::string download_dir, bool paused,
-                      const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond);
+                      const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond,
+                      const AddSelection& selection = {});
   rpc::RpcResult<rpc::Json> add_magnet(const std::string& uri, std::string download_dir, bool paused,
                                        const std::vector<std::string>& peers, std::int64_t added_at,
-                                       std::optional<ResumeData> resume);
+                                       std::optional<ResumeData> resume, const AddSelection& selection = {});
   void drain_fetch(TorrentEntry& t);
   // The info dict verified: store it as a .torrent and go on as for an added one.
   void on_metadata_fetched(TorrentEntry& t);

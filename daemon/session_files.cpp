@@ -3,6 +3,7 @@
 // and into the files the disk must not create; and the torrent.files / torrent.set_files RPC
 // methods.
 #include <algorithm>
+#include <utility>
 
 #include "core/magnet/select_only.hpp"
 #include "daemon/file_selection.hpp"
@@ -67,6 +68,38 @@ void Session::apply_select_only(TorrentEntry& t) {
   log_notice(tag + ": magnet so=" + *t.magnet->select_only + ": downloading " + std::to_string(selected.selected) +
              " of " + std::to_string(count) + " files");
   set_file_priorities(t, std::move(selected.priorities));
+}
+
+void Session::apply_pending_selection(TorrentEntry& t) {
+  const AddSelection selection = std::exchange(t.pending_selection, AddSelection{});
+  if (selection.empty() || !t.file_priorities.empty()) return;
+  const std::size_t count = t.meta->files.size();
+  std::vector<FilePriority> priorities(count, selection.only ? FilePriority::skip : FilePriority::normal);
+  std::vector<std::uint64_t> ignored;
+  const std::string tag = t.id.substr(0, 8);
+  auto set = [&](const std::vector<std::uint64_t>& indexes, FilePriority p) {
+    for (std::uint64_t i : indexes) {
+      if (i >= count) ignored.push_back(i);
+      else if (t.meta->files[static_cast<std::size_t>(i)].pad)
+        log_warning(tag + ": torrent.add named file " + std::to_string(i) +
+                    ", a pad file (BEP 47) that holds no data; ignored");
+      else priorities[static_cast<std::size_t>(i)] = p;
+    }
+  };
+  if (selection.only) set(*selection.only, FilePriority::normal);
+  set(selection.skip, FilePriority::skip);
+  if (!ignored.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < ignored.size() && i < 5; ++i) list += (i ? ", " : "") + std::to_string(ignored[i]);
+    if (ignored.size() > 5) list += ", ...";
+    log_warning(tag + ": torrent.add named file " + list + ", but the torrent has " + std::to_string(count) +
+                " files (0-" + std::to_string(count - 1) + "); ignored");
+  }
+  const auto wanted = static_cast<std::size_t>(
+      std::count_if(priorities.begin(), priorities.end(), [](FilePriority p) { return p != FilePriority::skip; }));
+  log_notice(tag + ": the selection given at torrent.add: downloading " + std::to_string(wanted) + " of " +
+             std::to_string(count) + " files");
+  set_file_priorities(t, std::move(priorities));
 }
 
 namespace p = rpc::params;

@@ -18,7 +18,7 @@ namespace btd::daemon {
 
 rpc::RpcResult<rpc::Json> Session::add_magnet(const std::string& uri, std::string download_dir, bool paused,
                                               const std::vector<std::string>& peers, std::int64_t added_at,
-                                              std::optional<ResumeData> resume) {
+                                              std::optional<ResumeData> resume, const AddSelection& selection) {
   auto magnet = parse_magnet(uri);
   if (!magnet) return rpc::RpcError(rpc::code::invalid_metainfo, magnet.error().message);
   const std::string id = magnet->info_hash.hex();
@@ -48,7 +48,10 @@ rpc::RpcResult<rpc::Json> Session::add_magnet(const std::string& uri, std::strin
   entry->added_at = added_at;
   entry->paused = paused;
   remember_peers(entry->named_peers, named);
+  entry->pending_selection = selection;
   if (resume) {
+    if (resume->pending_only) entry->pending_selection.only = resume->pending_only;
+    if (!resume->pending_skip.empty()) entry->pending_selection.skip = resume->pending_skip;
     entry->downloaded_before = resume->downloaded_total;
     entry->uploaded_before = resume->uploaded_total;
     entry->limits.download_rate_limit = resume->download_rate_limit;
@@ -81,11 +84,12 @@ rpc::RpcResult<rpc::Json> Session::add_magnet(const std::string& uri, std::strin
 }
 
 void Session::add_new_magnet(const std::string& uri, std::string download_dir, bool paused,
-                             const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond) {
+                             const std::vector<std::string>& peers, std::int64_t added_at, rpc::Responder respond,
+                             const AddSelection& selection) {
   // The metadata may arrive before this is written: the .torrent is queued after it and wins
   // on a restart.
   answer_when_durable(
-      add_magnet(uri, std::move(download_dir), paused, peers, added_at, std::nullopt), "magnet",
+      add_magnet(uri, std::move(download_dir), paused, peers, added_at, std::nullopt, selection), "magnet",
       [uri](const StateStore& store, const std::string& id) { return store.save_magnet(id, uri); },
       std::move(respond));
 }
@@ -138,7 +142,9 @@ void Session::on_metadata_fetched(TorrentEntry& t) {
     fail(opened.error().message);
     return;
   }
-  apply_select_only(t);  // before the check, so the engine starts with the selection
+  // Before the check, so the engine starts with the selection: torrent.add's first, so= if none.
+  apply_pending_selection(t);
+  apply_select_only(t);
   // get-piece calls made while fetching: checked now, fetched once the engine starts.
   for (auto& w : std::vector<std::shared_ptr<PieceWaiter>>(t.waiters)) {
     if (w->done || !w->unresolved) continue;

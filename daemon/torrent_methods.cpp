@@ -71,14 +71,10 @@ void SessionMethods::add(Session& s, rpc::Dispatcher& d) {
         return RpcError(rpc::code::invalid_params, "invalid params: give exactly one of \"metainfo\", \"magnet\", \"path\"");
       if (dir && !dir->empty() && (*dir)[0] != '/')
         return RpcError(rpc::code::invalid_params, "invalid params: \"download_dir\" must be an absolute path");
-      if (magnet && (selection.only || !selection.skip.empty()))
-        return RpcError(rpc::code::invalid_params,
-                        "invalid params: \"files\" and \"skip_files\" need the torrent's file list; for a magnet "
-                        "link put so= in the link (BEP 53), or call torrent.set_files once its metadata is in");
       if (magnet) {
         // Answered at once (state fetching_metadata) once the link is durable in the state dir.
         s.add_new_magnet(*magnet, dir.value_or(""), paused, peers.value_or(std::vector<std::string>{}), unix_now(),
-                         respond);
+                         respond, selection);
         return std::nullopt;
       }
       std::string bytes;

@@ -46,6 +46,14 @@ std::string encode_resume(const ResumeData& data) {
     for (FilePriority p : data.file_priorities) prio.push_back(static_cast<char>('0' + static_cast<int>(p)));
     d["file_priority"] = std::move(prio);
   }
+  auto index_list = [](const std::vector<std::uint64_t>& indexes) {
+    bencode::List list;
+    for (std::size_t i = 0; i < indexes.size() && i < kMaxResumeFiles; ++i)
+      list.emplace_back(static_cast<std::int64_t>(indexes[i]));
+    return list;
+  };
+  if (data.pending_only) d["pending_files"] = index_list(*data.pending_only);
+  if (!data.pending_skip.empty()) d["pending_skip_files"] = index_list(data.pending_skip);
   if (data.have_bytes) {
     d["have"] = *data.have_bytes;
     d["have_pieces"] = static_cast<std::int64_t>(data.have_pieces);
@@ -106,6 +114,29 @@ Result<ResumeData> decode_resume(std::string_view bytes) {
       if (c < '0' || c > '2') return bad("\"file_priority\" holds a character other than 0, 1 and 2");
       out.file_priorities.push_back(static_cast<FilePriority>(c - '0'));
     }
+  }
+  auto index_list = [](bencode::Node list, std::string_view key) -> Result<std::vector<std::uint64_t>> {
+    if (!list.is_list() || list.size() > kMaxResumeFiles)
+      return bad("\"" + std::string(key) + "\" is not a list of at most " + std::to_string(kMaxResumeFiles) +
+                 " file indexes");
+    std::vector<std::uint64_t> indexes;
+    indexes.reserve(list.size());
+    for (bencode::Node i : list.items()) {
+      if (!i.is_int() || i.int_value() < 0 || i.int_value() > 0xffffffff)
+        return bad("\"" + std::string(key) + "\" holds something other than a file index");
+      indexes.push_back(static_cast<std::uint64_t>(i.int_value()));
+    }
+    return indexes;
+  };
+  if (const bencode::Node only = root.dict_find("pending_files")) {
+    auto list = index_list(only, "pending_files");
+    if (!list) return list.error();
+    out.pending_only = std::move(*list);
+  }
+  if (const bencode::Node skip = root.dict_find("pending_skip_files")) {
+    auto list = index_list(skip, "pending_skip_files");
+    if (!list) return list.error();
+    out.pending_skip = std::move(*list);
   }
   if (auto have = root.dict_find_string("have")) {
     out.have_bytes = std::string(*have);

@@ -38,6 +38,10 @@ struct ResumeData {
   // The file selection, one per file index; empty (and absent from files written before file
   // selection existed) means every file normal. The daemon ignores a list of the wrong length.
   std::vector<FilePriority> file_priorities;
+  // The selection given with a magnet link at torrent.add (file indexes, as its "files" and
+  // "skip_files"), kept until the metadata names the files; then it becomes file_priorities.
+  std::optional<std::vector<std::uint64_t>> pending_only;
+  std::vector<std::uint64_t> pending_skip;
   // Verified pieces and the file stamps taken after they were synced; absent until the torrent
   // has run once (then every piece is checked).
   std::optional<std::string> have_bytes;  // Bitfield::bytes(); length checked when used

@@ -3,7 +3,8 @@ six-file torrent on 127.0.0.1; btd adds it with two files skipped (btctl add --s
 wanted files byte for byte, never asks for a piece that holds only skipped bytes, writes into a
 skipped file only the bytes of a wanted boundary piece, and seeds. Wanting a skipped file again
 downloads it; the selection survives SIGHUP and a restart. A magnet link with so= (BEP 53)
-downloads only the files it names. Bad indexes are invalid params naming the index. Every
+downloads only the files it names, and so do files/skip_files given with a magnet link at
+torrent.add, applied once its metadata is in, even across a restart before that. Bad indexes are invalid params naming the index. Every
 process is killed by PID."""
 import os
 import signal
@@ -234,6 +235,40 @@ class FileSelectionTest(TempDirTest):
         self.wait_state(d, id_, "seeding", "the restarted daemon", timeout=30)
         self.assertEqual([f["wanted"] for f in d.ctl_json("files", id_)["files"]],
                          [True, False, True, False, False, False])
+
+    def test_magnet_with_files_given_at_add_keeps_them_across_a_restart_before_the_metadata(self):
+        d = Daemon(self).start()
+        dl = self.path("downloads")
+        # No peer yet and paused: nothing can be fetched before the restart.
+        uri = f"magnet:?xt=urn:btih:{self.info_hash}&so=1"
+        reply = rpc(d.socket, "torrent.add", {"magnet": uri, "download_dir": dl, "paused": True,
+                                              "files": [0, 2, 4, 40], "skip_files": [4]})
+        id_ = reply["id"]
+        self.assertEqual(self.status(d, id_)["state"], "paused")
+        d.stop()
+        d.start()
+        rpc(d.socket, "torrent.add_peers", {"id": id_, "peers": [f"127.0.0.1:{self.seed_port}"]})
+        d.ctl("resume", id_)
+        self.wait_state(d, id_, "seeding", "files 0 and 2 of the magnet")
+        # files/skip_files won over so=1; 40 is past the last file; 4 was both wanted and skipped.
+        self.assertEqual([f["priority"] for f in d.ctl_json("files", id_)["files"]],
+                         ["normal", "skip", "normal", "skip", "skip", "skip"])
+        self.assert_identical(dl, 0)
+        self.assert_identical(dl, 2)
+        for i in (4, 5):
+            self.assertFalse(os.path.exists(self.dl(dl, i)), FILES[i][0])
+        self.assertEqual(self.have(d, id_), pieces_of(0) | pieces_of(2))
+        self.assertIn("torrent.add named file 40, but the torrent has 6 files (0-5); ignored", d.log())
+
+    def test_btctl_add_magnet_with_skip(self):
+        d = Daemon(self).start()
+        dl = self.path("downloads")
+        uri = f"magnet:?xt=urn:btih:{self.info_hash}&x.pe=127.0.0.1:{self.seed_port}"
+        id_ = d.ctl_json("add", uri, "--dir", dl, "--skip", "0-4")["id"]
+        self.wait_state(d, id_, "seeding", "file 5 of the magnet")
+        self.assert_identical(dl, 5)
+        for i in range(5):
+            self.assertFalse(os.path.exists(self.dl(dl, i)), FILES[i][0])
 
 
 if __name__ == "__main__":

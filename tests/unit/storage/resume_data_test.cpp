@@ -110,3 +110,38 @@ TEST_CASE("a damaged file selection is refused") {
     CHECK_FALSE(r.ok());
   }
 }
+
+TEST_CASE("a magnet's pending selection round-trips; none writes no key; a damaged one is refused") {
+  ResumeData d;
+  d.download_dir = "/srv/dl";
+  d.pending_only = std::vector<std::uint64_t>{0, 2, 4294967295u};
+  d.pending_skip = {1};
+  auto back = decode_resume(encode_resume(d));
+  REQUIRE(back.ok());
+  CHECK(back->pending_only == d.pending_only);
+  CHECK(back->pending_skip == d.pending_skip);
+
+  ResumeData empty_only;  // files: [] is a selection of nothing, not the absence of one
+  empty_only.download_dir = "/x";
+  empty_only.pending_only = std::vector<std::uint64_t>{};
+  auto nothing = decode_resume(encode_resume(empty_only));
+  REQUIRE(nothing.ok());
+  REQUIRE(nothing->pending_only.has_value());
+  CHECK(nothing->pending_only->empty());
+
+  ResumeData plain;
+  plain.download_dir = "/x";
+  CHECK(encode_resume(plain).find("pending") == std::string::npos);
+  auto none = decode_resume(encode_resume(plain));
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->pending_only.has_value());
+  CHECK(none->pending_skip.empty());
+
+  for (const char* bad : {"d10:btd-resumei1e12:download_dir1:/13:pending_filesi1ee",
+                          "d10:btd-resumei1e12:download_dir1:/13:pending_filesli-1eee",
+                          "d10:btd-resumei1e12:download_dir1:/13:pending_filesli4294967296eee",
+                          "d10:btd-resumei1e12:download_dir1:/18:pending_skip_filesl1:aee"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(decode_resume(bad).ok());
+  }
+}
