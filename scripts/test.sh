@@ -46,6 +46,8 @@ fi
 ninja -C "$ASAN_DIR"
 end_stage "ASan build"
 san_logs=$(mktemp -d -t btd-sanitizers.XXXXXX)
+# test_disk_faults.py runs one btd as nobody: it must be able to write its report here too.
+chmod 1777 "$san_logs"
 asan_start=$SECONDS
 ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:quarantine_size_mb=16:allocator_release_to_os_interval_ms=100:log_path=$san_logs/asan" \
 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$san_logs/ubsan" \

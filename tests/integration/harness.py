@@ -108,10 +108,20 @@ def bencode(value, sort_keys=True):
 class Daemon:
     """A btd process with its own state dir and socket inside a test's temp dir."""
 
-    def __init__(self, test, name="btd", extra_args=(), dht=False, lsd=False):
+    def __init__(self, test, name="btd", extra_args=(), dht=False, lsd=False, user=None):
+        """`user`: a uid to run btd as (the test runs as root, which ignores file permissions);
+        its state dir and socket then live in a directory of its own."""
         self.test = test
-        self.state = test.path(name + "-state")
-        self.socket = test.path(name + ".sock")
+        self.user = user
+        home = test.tmp
+        if user is not None:
+            os.chmod(test.tmp, 0o711)  # the user may pass through, not list
+            home = test.path(name + "-home")
+            os.makedirs(home, exist_ok=True)
+            os.chown(home, user, user)
+        self.state = os.path.join(home, name + "-state")
+        self.socket = os.path.join(home, name + ".sock")
+        self.log_path = test.path(name + "-state.log")  # root's: opened before the switch
         # DHT off unless the test asks for it: a btd with its default bootstrap routers would
         # reach public hosts. A test that wants it names its own bootstrap nodes in a config file.
         no_dht = [] if dht else ["--no-dht"]
@@ -123,8 +133,8 @@ class Daemon:
         self.proc = None
 
     def start(self, wait=True):
-        self.log_path = self.state + ".log"
-        self.proc = self.test.spawn(self.args, log=self.log_path)
+        as_user = {} if self.user is None else {"user": self.user, "group": self.user, "extra_groups": []}
+        self.proc = self.test.spawn(self.args, log=self.log_path, **as_user)
         if wait:
             self.wait_ready()
         return self

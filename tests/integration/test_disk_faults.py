@@ -1,4 +1,5 @@
-"""Disk faults under a running download: a full file system and a download dir deleted. The
+"""Disk faults under a running download: a full file system, a download dir deleted, and one made
+read-only (btd then runs as nobody: root ignores permissions). The
 torrent goes to state error with the system's message, other torrents keep going, and after the
 fault is gone `btctl resume` finishes the download without losing a verified piece. Uses a small
 tmpfs, so it needs root (mount); skipped otherwise."""
@@ -8,7 +9,7 @@ import unittest
 
 import libtorrent as lt
 
-from harness import (Daemon, TempDirTest, btctl, rpc, free_port, lt_session, pattern_bytes, sha256_file, wait_for,
+from harness import (BTD, Daemon, TempDirTest, btctl, rpc, free_port, lt_session, pattern_bytes, sha256_file, wait_for,
                      write_file)
 
 MiB = 1 << 20
@@ -92,6 +93,74 @@ class DiskFaultTest(TempDirTest):
         self.assertIn("deleted", st["error"])
         # Resume checks what is really there (nothing), then downloads it all again.
         self.finish_after_resume(big, 0, gone)
+
+NOBODY = 65534
+
+
+class ReadOnlyDownloadDirTest(TempDirTest):
+    """A download dir made read-only under a running torrent. Root ignores permissions, so this
+    btd runs as nobody. A file btd already has open stays writable, as for any program; the fault
+    shows when it must create one: here the second file of a torrent, wanted only after its
+    directory became read-only. The torrent goes to state error naming the file, another torrent
+    keeps going, and once the directory is writable again resume finishes without losing a piece."""
+
+    def test_a_download_dir_made_read_only_under_a_running_torrent(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to run btd as another user")
+        try:
+            subprocess.run([BTD, "--version"], user=NOBODY, group=NOBODY, extra_groups=[], check=True,
+                           capture_output=True)
+        except (OSError, subprocess.CalledProcessError) as e:
+            self.skipTest(f"user nobody cannot run {BTD} here (a directory on its path is closed): {e}")
+        # a.bin is whole pieces, so no piece of it holds bytes of b.bin.
+        root = self.path("seed", "two")
+        write_file(os.path.join(root, "a.bin"), pattern_bytes(MiB, 1))
+        write_file(os.path.join(root, "b.bin"), pattern_bytes(MiB + 333, 2))
+        write_file(self.path("seed", "other.bin"), pattern_bytes(2 * MiB, 3))
+        torrents = {}
+        for name, source in (("two", root), ("other", self.path("seed", "other.bin"))):
+            torrents[name] = self.path(name + ".torrent")
+            btctl("create", source, "-o", torrents[name], "--piece-size", "32K")
+        ses = lt_session(free_port())
+        handles = [ses.add_torrent({"ti": lt.torrent_info(t), "save_path": self.path("seed")})
+                   for t in torrents.values()]
+        wait_for(lambda: all(h.status().is_seeding for h in handles), 30, "libtorrent to seed")
+        seed = f"127.0.0.1:{ses.listen_port()}"
+
+        d = Daemon(self, user=NOBODY).start()
+        dirs = {}
+        for name in torrents:
+            dirs[name] = self.path("dl-" + name)
+            os.makedirs(dirs[name])
+            os.chown(dirs[name], NOBODY, NOBODY)
+        ih = d.ctl_json("add", torrents["two"], "--dir", dirs["two"], "--peer", seed, "--only", "0")["id"]
+        wait_for(lambda: status(d, ih)["state"] == "seeding", 30, "a.bin")
+        had = status(d, ih)["pieces_have"]
+        folder = os.path.join(dirs["two"], "two")
+        self.assertFalse(os.path.exists(os.path.join(folder, "b.bin")))
+
+        os.chmod(folder, 0o555)  # root's rmtree at the end ignores it if the test fails here
+        d.ctl("files", ih, "--want", "1")
+        wait_for(lambda: status(d, ih)["state"] == "error", 30, "state error: b.bin cannot be created")
+        st = status(d, ih)
+        self.assertIn("Permission denied", st["error"])
+        self.assertIn(os.path.join(folder, "b.bin"), st["error"])
+        self.assertEqual(st["pieces_have"], had)
+        # Another torrent, in a writable directory, does not care.
+        other = d.ctl_json("add", torrents["other"], "--dir", dirs["other"], "--peer", seed)["id"]
+        wait_for(lambda: status(d, other)["state"] == "seeding", 30, "the other torrent")
+        self.assertEqual(status(d, ih)["state"], "error")
+
+        os.chmod(folder, 0o755)
+        d.ctl("resume", ih)
+        wait_for(lambda: status(d, ih)["state"] == "seeding", 60, "the download to finish after resume")
+        for name in ("a.bin", "b.bin"):
+            self.assertEqual(sha256_file(os.path.join(folder, name)), sha256_file(os.path.join(root, name)), name)
+        self.assertEqual(sha256_file(os.path.join(dirs["other"], "other.bin")),
+                         sha256_file(self.path("seed", "other.bin")))
+        self.assertEqual(d.stop(), 0)
+        del handles, ses
+
 
 class DataChangedBehindOurBackTest(TempDirTest):
     """Seeding verifies each piece as it reads it: a byte changed on disk (mtime put back, so no
