@@ -37,16 +37,30 @@ int run_stats(const GlobalOptions& global, const std::vector<std::string>& words
             << format_size(num("downloaded")) << " total)\n"
             << "Upload:       " << format_rate(static_cast<double>(num("upload_rate"))) << " ("
             << format_size(num("uploaded")) << " total)\n";
-  const nlohmann::json dht = r.contains("dht") && r["dht"].is_object() ? r["dht"] : nlohmann::json::object();
-  auto dnum = [&](const char* key) -> std::int64_t {
-    return dht.contains(key) && dht[key].is_number() ? dht[key].get<std::int64_t>() : 0;
+  // The "dht" and "lsd" objects, and a number in one of them (0 when absent).
+  auto object = [&](const char* key) {
+    return r.contains(key) && r[key].is_object() ? r[key] : nlohmann::json::object();
   };
+  auto number_in = [](const nlohmann::json& o, const char* key) -> std::int64_t {
+    return o.contains(key) && o[key].is_number() ? o[key].get<std::int64_t>() : 0;
+  };
+  const nlohmann::json dht = object("dht");
+  auto dnum = [&](const char* key) { return number_in(dht, key); };
   if (dht.value("enabled", false)) {
     std::cout << "DHT:          " << dnum("nodes") << " nodes (" << dnum("good_nodes") << " good), "
               << dnum("lookups_done") << " lookups done, " << dnum("lookups_running") << " running, "
               << dnum("peers_found") << " peers found, " << dnum("announces_received") << " announces received\n";
   } else {
     std::cout << "DHT:          off\n";
+  }
+  const nlohmann::json lsd = object("lsd");
+  auto lnum = [&](const char* key) { return number_in(lsd, key); };
+  if (lsd.value("enabled", false)) {
+    std::cout << "LSD:          " << lnum("announces_sent") << " announces sent, " << lnum("announces_received")
+              << " received (" << lnum("bad_announces") << " malformed), " << lnum("peers_found")
+              << " peers found\n";
+  } else {
+    std::cout << "LSD:          off\n";
   }
   return kExitOk;
 }

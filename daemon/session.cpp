@@ -229,6 +229,7 @@ SessionStats Session::stats() {
     s.peers += static_cast<std::int64_t>(e->engine->peer_count());
   }
   add_dht_stats(s);
+  add_lsd_stats(s);
   return s;
 }
 

@@ -230,6 +230,7 @@ class Session {
   void start_lsd();
   void stop_lsd();
   void lsd_tick();
+  void add_lsd_stats(SessionStats& s) const;
   void close_peers(TorrentEntry& t, const std::string& reason);
 
   // persistence

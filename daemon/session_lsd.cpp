@@ -33,6 +33,17 @@ void Session::stop_lsd() {
   lsd_.reset();
 }
 
+void Session::add_lsd_stats(SessionStats& s) const {
+  if (!lsd_) return;
+  const LsdServiceStats& l = lsd_->stats();
+  auto n = [](std::uint64_t v) { return static_cast<std::int64_t>(v); };
+  s.lsd.enabled = true;
+  s.lsd.announces_sent = n(l.announces_sent);
+  s.lsd.announces_received = n(l.announces_received);
+  s.lsd.bad_announces = n(l.bad_announces);
+  s.lsd.peers_found = n(l.peers_found);
+}
+
 void Session::lsd_tick() {
   if (!lsd_) return;
   std::vector<InfoHash> active;

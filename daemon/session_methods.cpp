@@ -34,6 +34,13 @@ void add_session_methods(rpc::Dispatcher& dispatcher, std::chrono::steady_clock:
                     {"bad_packets", s.dht.bad_packets},
                     {"stored_peers", s.dht.stored_peers},
                 }},
+        {"lsd", rpc::Json{
+                    {"enabled", s.lsd.enabled},
+                    {"announces_sent", s.lsd.announces_sent},
+                    {"announces_received", s.lsd.announces_received},
+                    {"bad_announces", s.lsd.bad_announces},
+                    {"peers_found", s.lsd.peers_found},
+                }},
     };
   });
 }

@@ -27,6 +27,11 @@ struct SessionStats {
     std::int64_t announces_received = 0, queries_received = 0, queries_dropped = 0, bad_packets = 0;
     std::int64_t stored_peers = 0;
   } dht;
+  // Local service discovery (BEP 14): whether it runs, and what it sent and heard.
+  struct Lsd {
+    bool enabled = false;
+    std::int64_t announces_sent = 0, announces_received = 0, bad_announces = 0, peers_found = 0;
+  } lsd;
   // Torrents by state, for systemd's STATUS= line.
   std::int64_t downloading = 0, seeding = 0, paused = 0, checking = 0, errored = 0;
 };

@@ -106,6 +106,16 @@ class LsdTest(TempDirTest):
             self.fail(f"{e}\n--- leech log ---\n{leech.log()[-4000:]}\n--- seed log ---\n{seed.log()[-4000:]}")
         self.assertEqual(sha256_file(os.path.join(dl, "payload.bin")), sha256_file(payload))
         self.assertIn(f"LSD: peer 127.0.0.1:{seed.port()}", leech.log())
+        # session.stats counts it: the leecher found the seeder, both sent and heard announces.
+        leech_lsd = rpc(leech.socket, "session.stats")["lsd"]
+        seed_lsd = rpc(seed.socket, "session.stats")["lsd"]
+        self.assertTrue(leech_lsd["enabled"])
+        self.assertGreaterEqual(leech_lsd["peers_found"], 1, leech_lsd)
+        self.assertGreaterEqual(leech_lsd["announces_sent"], 1, leech_lsd)
+        self.assertGreaterEqual(seed_lsd["announces_sent"], 1, seed_lsd)
+        self.assertGreaterEqual(seed_lsd["announces_received"], 1, seed_lsd)
+        self.assertEqual(seed_lsd["bad_announces"], 0, seed_lsd)
+        self.assertRegex(leech.ctl("stats").stdout, r"LSD: +\d+ announces sent, \d+ received \(0 malformed\), [1-9]\d* peers found")
 
         # Everything heard meanwhile: never the private torrent (BEP 27).
         while True:
@@ -133,6 +143,8 @@ class LsdTest(TempDirTest):
             except socket.timeout:
                 pass
         self.assertEqual(heard, [])
+        self.assertFalse(rpc(d.socket, "session.stats")["lsd"]["enabled"])
+        self.assertIn("LSD:          off", d.ctl("stats").stdout)
         # Turned on at run time, it announces at once.
         rpc(d.socket, "session.set", {"lsd": True})
         data = None
