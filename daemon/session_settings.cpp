@@ -102,7 +102,10 @@ void Session::apply_settings(const SessionSettings& s) {
   }
   for (auto& [id, t] : torrents_) {
     apply_torrent_limits(*t);
-    if (t->engine) t->engine->set_pex(s.pex);
+    if (t->engine) {
+      t->engine->set_pex(s.pex, now());
+      drain(*t);
+    }
   }
   const bool bootstrap_changed = dht_ && dht_bootstrap_nodes_before != s.dht_bootstrap_nodes;
   if (s.dht) start_dht();

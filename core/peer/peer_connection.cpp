@@ -289,8 +289,9 @@ Result<void> PeerConnection::on_extended(std::uint8_t id, std::string_view paylo
   if (!handshake.ok()) {
     return protocol("peer sent an invalid extension handshake: " + handshake.error().message);
   }
-  peer_ext_ = *handshake;
-  events.push_back(peer_event::ExtensionHandshake{std::move(*handshake)});
+  // A second handshake updates the first (BEP 10), e.g. withdraws ut_pex with id 0.
+  peer_ext_ = peer_ext_ ? wire::updated_extension_handshake(*peer_ext_, std::move(*handshake)) : std::move(*handshake);
+  events.push_back(peer_event::ExtensionHandshake{*peer_ext_});
   return {};
 }
 

@@ -265,22 +265,39 @@ Result<void> Torrent::on_peer_connected(PeerKey key, const tracker::PeerEndpoint
   p.client = wire::client_name_from_peer_id(theirs.peer_id.view());
   p.conn.send_bitfield(picker_.have(), now);
   if (config_.dht_port != 0 && theirs.reserved.dht() && !meta_->is_private) p.conn.send_port(config_.dht_port, now);
-  if (p.conn.extension_protocol()) {
-    wire::ExtensionHandshake ext;
-    ext.v = config_.client_name;
-    ext.reqq = static_cast<std::uint32_t>(config_.peer_limits.max_peer_requests);
-    if (config_.listen_port != 0) ext.p = config_.listen_port;
-    ext.yourip = tracker::ip_to_bytes(endpoint.ip);  // lets the peer learn its external address
-    if (serves_metadata()) {
-      ext.m.emplace(wire::kUtMetadataName, wire::kOurUtMetadataId);
-      ext.metadata_size = meta_->info_bytes.size();
-    }
-    if (uses_pex()) ext.m.emplace(wire::kUtPexName, wire::kOurUtPexId);
-    p.conn.send_extension_handshake(ext, now);
-  }
+  if (p.conn.extension_protocol()) p.conn.send_extension_handshake(our_extension_handshake(endpoint), now);
   if (!leftover.empty()) on_peer_data(key, leftover, now);
   flush_outbound();
   return {};
+}
+
+wire::ExtensionHandshake Torrent::our_extension_handshake(const tracker::PeerEndpoint& endpoint) const {
+  wire::ExtensionHandshake ext;
+  ext.v = config_.client_name;
+  ext.reqq = static_cast<std::uint32_t>(config_.peer_limits.max_peer_requests);
+  if (config_.listen_port != 0) ext.p = config_.listen_port;
+  ext.yourip = tracker::ip_to_bytes(endpoint.ip);  // lets the peer learn its external address
+  if (serves_metadata()) {
+    ext.m.emplace(wire::kUtMetadataName, wire::kOurUtMetadataId);
+    ext.metadata_size = meta_->info_bytes.size();
+  }
+  if (uses_pex()) ext.m.emplace(wire::kUtPexName, wire::kOurUtPexId);
+  return ext;
+}
+
+void Torrent::set_pex(bool on, TimePoint now) {
+  if (config_.pex == on) return;
+  config_.pex = on;
+  if (meta_->is_private) return;
+  // BEP 10: a handshake sent again updates what the peer knows of our extensions, and an id of
+  // 0 withdraws one; so a peer stops sending ut_pex at once, or starts on existing connections.
+  for (auto& [k, p] : peers_) {
+    if (!p.conn.extension_protocol()) continue;
+    wire::ExtensionHandshake ext = our_extension_handshake(p.endpoint);
+    if (!on) ext.m.emplace(wire::kUtPexName, 0);
+    p.conn.send_extension_handshake(ext, now);
+  }
+  flush_outbound();
 }
 
 void Torrent::on_peer_data(PeerKey key, std::string_view bytes, TimePoint now) {

@@ -92,9 +92,10 @@ class Torrent {
   // The most peers kept at once (torrent.set, session.set). Lowering it closes no connection; it
   // only stops new ones until the count is below it.
   void set_max_peers(std::size_t max_peers) noexcept { config_.max_peers = max_peers; }
-  // Peer exchange on or off (the "pex" setting). Off: no more ut_pex messages are sent or read;
-  // on: connections made from now on offer it (a connection keeps the extension handshake it had).
-  void set_pex(bool on) noexcept { config_.pex = on; }
+  // Peer exchange on or off (the "pex" setting): every connected peer gets our extension
+  // handshake again, with ut_pex withdrawn (id 0) or offered; off, no ut_pex message is sent or
+  // read from then on.
+  void set_pex(bool on, TimePoint now);
   std::size_t max_peers() const noexcept { return config_.max_peers; }
   void set_dht_port(std::uint16_t port) noexcept { config_.dht_port = port; }
   // get-piece: fetch this piece before anything else, from every peer that has it, even when
@@ -169,6 +170,7 @@ class Torrent {
   // BEP 11: whether we speak ut_pex on this torrent, a message from a peer under our ut_pex id,
   // and the periodic messages to peers (from tick).
   bool uses_pex() const noexcept;
+  wire::ExtensionHandshake our_extension_handshake(const tracker::PeerEndpoint& endpoint) const;
   void on_pex_message(TorrentPeer& peer, std::string_view payload, TimePoint now);
   void send_pex(TimePoint now);
   void pump_uploads(TorrentPeer& peer);

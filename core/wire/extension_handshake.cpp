@@ -28,6 +28,17 @@ std::optional<std::string> raw_address(const bencode::Node& dict, std::string_vi
 
 }  // namespace
 
+ExtensionHandshake updated_extension_handshake(const ExtensionHandshake& earlier, ExtensionHandshake later) {
+  for (const auto& [name, id] : earlier.m) later.m.try_emplace(name, id);
+  for (auto [field, before] : {std::pair{&later.v, &earlier.v}, std::pair{&later.yourip, &earlier.yourip},
+                               std::pair{&later.ipv4, &earlier.ipv4}, std::pair{&later.ipv6, &earlier.ipv6}})
+    if (!*field) *field = *before;
+  if (!later.reqq) later.reqq = earlier.reqq;
+  if (!later.p) later.p = earlier.p;
+  if (!later.metadata_size) later.metadata_size = earlier.metadata_size;
+  return later;
+}
+
 std::uint8_t ExtensionHandshake::id_of(std::string_view name) const noexcept {
   auto it = m.find(name);
   return it == m.end() ? 0 : it->second;

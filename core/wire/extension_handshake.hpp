@@ -39,6 +39,10 @@ struct ExtensionHandshakeLimits {
   std::uint64_t max_metadata_size = 30 * 1024 * 1024;
 };
 
+// BEP 10: a later handshake updates an earlier one. Its m is additive (an extension it does not
+// name keeps its id; id 0 withdraws one), and a field it leaves out keeps its earlier value.
+ExtensionHandshake updated_extension_handshake(const ExtensionHandshake& earlier, ExtensionHandshake later);
+
 // The bencoded dict (the payload after the extended message's id byte 0), canonical.
 std::string encode_payload(const ExtensionHandshake& handshake);
 

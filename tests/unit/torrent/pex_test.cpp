@@ -258,13 +258,19 @@ TEST_CASE("ut_pex to a peer: listen endpoints only, never itself, the diff a min
   CHECK(l.remotes[1].pex.size() == 2);
 }
 
-TEST_CASE("set_pex(false) stops exchanging at once; set_pex(true) offers it to new connections") {
+TEST_CASE("set_pex withdraws ut_pex from connected peers (a handshake with id 0) and offers it again") {
   Leecher l;
   l.connect(1, {"10.0.0.1", 6881}, false);
   l.connect(2, {"10.0.0.2", 6881}, false);
   l.handshake(1, kPeerUtPexId);
   l.handshake(2, kPeerUtPexId);
-  l.t->set_pex(false);
+  l.pump();
+  l.t->set_pex(false, l.now);
+  l.pump();
+  for (std::uint32_t k : {1u, 2u}) {
+    REQUIRE(l.remotes[k].handshakes.size() == 2);  // BEP 10: the second updates the first
+    CHECK(l.remotes[k].handshakes[1].m.at("ut_pex") == 0);
+  }
   l.send_pex(1, pex_payload({{"10.0.0.7", 7000}}));  // read no more
   l.tick(1s);
   l.tick(60s);
@@ -273,11 +279,17 @@ TEST_CASE("set_pex(false) stops exchanging at once; set_pex(true) offers it to n
   CHECK(l.remotes[1].pex.empty());
   CHECK(l.remotes[2].pex.empty());
 
-  l.t->set_pex(true);
+  l.t->set_pex(true, l.now);
+  l.t->set_pex(true, l.now);  // no change: nothing sent
+  l.pump();
+  CHECK(l.remotes[1].handshakes.size() == 3);
+  CHECK(l.remotes[1].handshakes[2].id_of("ut_pex") == wire::kOurUtPexId);
   l.connect(3, {"10.0.0.3", 6881}, false);
   l.pump();
   CHECK(l.remotes[3].handshakes.at(0).id_of("ut_pex") == wire::kOurUtPexId);
   l.send_pex(1, pex_payload({{"10.0.0.8", 7000}}));
   l.pump();
   CHECK(l.connects == std::vector<tracker::PeerEndpoint>{{"10.0.0.8", 7000}});
+  l.tick(60s);
+  CHECK_FALSE(l.remotes[1].pex.empty());  // told about peers again
 }

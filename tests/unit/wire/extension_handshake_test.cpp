@@ -53,6 +53,20 @@ TEST_CASE("id 0 is kept: it disables an extension in an updating handshake") {
   CHECK(r->id_of("ut_pex") == 0);
 }
 
+TEST_CASE("a later handshake updates the earlier one: m is additive, omitted fields are kept") {
+  auto first = parse_extension_handshake("d1:md11:ut_metadatai3e6:ut_pexi1ee13:metadata_sizei500e1:pi6881e1:v4:lt/2e");
+  auto second = parse_extension_handshake("d1:md6:ut_pexi0e6:ut_foei7ee1:pi7000ee");
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  const ExtensionHandshake u = updated_extension_handshake(*first, *second);
+  CHECK(u.id_of("ut_metadata") == 3);  // not named again: kept
+  CHECK(u.id_of("ut_pex") == 0);       // withdrawn
+  CHECK(u.id_of("ut_foe") == 7);       // added
+  CHECK(u.p == 7000);                  // changed
+  CHECK(u.metadata_size == 500);       // omitted: kept
+  CHECK(u.v == "lt/2");
+}
+
 TEST_CASE("addresses are raw bytes of the right length") {
   auto r = parse_extension_handshake("d4:ipv44:\x7f\0\0\x01" "4:ipv616:0123456789abcdef6:yourip4:\xc0\xa8\x01\x02" "e"s);
   REQUIRE(r.ok());
