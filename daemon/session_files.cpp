@@ -74,20 +74,27 @@ void Session::apply_pending_selection(TorrentEntry& t) {
   const AddSelection selection = std::exchange(t.pending_selection, AddSelection{});
   if (selection.empty() || !t.file_priorities.empty()) return;
   const std::size_t count = t.meta->files.size();
-  std::vector<FilePriority> priorities(count, selection.only ? FilePriority::skip : FilePriority::normal);
   std::vector<std::uint64_t> ignored;
   const std::string tag = t.id.substr(0, 8);
-  auto set = [&](const std::vector<std::uint64_t>& indexes, FilePriority p) {
+  // The indexes add_torrent would have refused are dropped (and said) first: the add answered
+  // long ago. The rest go through the same rules as a .torrent's selection.
+  auto usable = [&](const std::vector<std::uint64_t>& indexes) {
+    std::vector<std::uint64_t> out;
     for (std::uint64_t i : indexes) {
       if (i >= count) ignored.push_back(i);
       else if (t.meta->files[static_cast<std::size_t>(i)].pad)
         log_warning(tag + ": torrent.add named file " + std::to_string(i) +
                     ", a pad file (BEP 47) that holds no data; ignored");
-      else priorities[static_cast<std::size_t>(i)] = p;
+      else out.push_back(i);
     }
+    return out;
   };
-  if (selection.only) set(*selection.only, FilePriority::normal);
-  set(selection.skip, FilePriority::skip);
+  std::vector<FilePriority> priorities;
+  if (selection.only) {
+    priorities.assign(count, FilePriority::skip);
+    (void)set_file_priority(*t.meta, usable(*selection.only), "files", FilePriority::normal, priorities);
+  }
+  (void)set_file_priority(*t.meta, usable(selection.skip), "skip_files", FilePriority::skip, priorities);
   if (!ignored.empty()) {
     std::string list;
     for (std::size_t i = 0; i < ignored.size() && i < 5; ++i) list += (i ? ", " : "") + std::to_string(ignored[i]);

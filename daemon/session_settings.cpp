@@ -91,6 +91,7 @@ SessionSettings changed_settings(const SessionSettings& current, const SessionSe
 void Session::apply_settings(const SessionSettings& s) {
   const std::vector<std::string> dht_bootstrap_nodes_before = config_.settings.dht_bootstrap_nodes;
   const std::string lsd_interface_before = config_.settings.lsd_interface;
+  const bool pex_changed = config_.settings.pex != s.pex;
   config_.settings = s;
   config_.torrent.max_peers = s.max_connections_per_torrent;
   config_.torrent.pex = s.pex;
@@ -102,8 +103,8 @@ void Session::apply_settings(const SessionSettings& s) {
   }
   for (auto& [id, t] : torrents_) {
     apply_torrent_limits(*t);
-    if (t->engine) {
-      t->engine->set_pex(s.pex, now());
+    if (pex_changed && t->engine) {
+      t->engine->set_pex(s.pex, now());  // tells the connected peers
       drain(*t);
     }
   }
